@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# tcp.sh — bulk TCP throughput over the lab TAP link, with its references
+# measured in the same run, and the memory of 10,000 idle connections:
+#   kernel -> tapir   socat sends MB to tapir-echo's discard port (9)
+#   tapir -> kernel   socat reads MB from tapir-echo's chargen port (19)
+#   raw TAP ceiling   tap_raw: frames read (sink) / written (source), no stack
+#   kernel -> kernel  socat over a veth pair between two namespaces
+#   CPU               tapir's user+system seconds per wall second in each run
+#   idle connections  tapir-echo's resident memory before and after
+#                     10,000 idle connections (bench/idle_conns.py)
+# The table is printed and appended to bench/RESULTS.md.
+#
+#   sudo bench/tcp.sh [MB] [CONNECTIONS]      (make bench builds the helpers)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mb=${1:-200}
+nconn=${2:-10000}
+build=${TAPIR_BUILD:-build}
+ns="tpbt-$$"
+nsk="tpbtk-$$"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	scripts/netns.sh down "$ns" >/dev/null 2>&1 || true
+	ip netns del "$nsk" 2>/dev/null || true
+}
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+scripts/netns.sh up "$ns"
+in_ns() { ip netns exec "$ns" "$@"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# mbps SECONDS -> MB/s for $mb megabytes
+mbps() { awk -v mb="$mb" -v s="$1" 'BEGIN { printf "%.1f", mb / s }'; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+hz=$(getconf CLK_TCK)
+
+# ---- tapir ----------------------------------------------------------------------------
+ip netns exec "$ns" "$build/tapir-echo" -B 1024 &
+tapir=$!
+pids+=("$tapir")
+sleep 0.5
+in_ns ping -c 1 -W 2 10.0.0.2 >/dev/null
+
+c0=$(cpu_ticks "$tapir")
+t0=$(now)
+head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.0.2:9
+to_tapir_s=$(elapsed "$t0")
+to_tapir_cpu=$(awk -v c="$(( $(cpu_ticks "$tapir") - c0 ))" -v hz="$hz" -v s="$to_tapir_s" \
+	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+
+c0=$(cpu_ticks "$tapir")
+t0=$(now)
+(in_ns socat -u -b 65536 TCP:10.0.0.2:19 - 2>/dev/null || true) | head -c "${mb}000000" >/dev/null
+from_tapir_s=$(elapsed "$t0")
+from_tapir_cpu=$(awk -v c="$(( $(cpu_ticks "$tapir") - c0 ))" -v hz="$hz" -v s="$from_tapir_s" \
+	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+
+rss0=$(rss_kb "$tapir")
+coproc IDLE { ip netns exec "$ns" /usr/bin/python3 bench/idle_conns.py 10.0.0.2 9 "$nconn"; }
+read -r ready made <&"${IDLE[0]}" || true
+echo "idle connections: $ready $made" >&2
+sleep 1
+rss1=$(rss_kb "$tapir")
+echo "" >&"${IDLE[1]}"
+wait "$IDLE_PID" 2>/dev/null || true
+per_conn=$(awk -v a="$rss0" -v b="$rss1" -v n="${made:-0}" \
+	'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1024 / n; else print "-" }')
+kill "$tapir"
+wait "$tapir" 2>/dev/null || true
+
+# ---- the raw TAP ceiling ------------------------------------------------------------
+ip -n "$ns" neigh replace 10.0.0.2 lladdr 02:54:41:50:00:02 dev tap0
+raw_out=$(in_ns "$build/bench/tap_raw" source tap0 "$mb" | sed -n 's/.*: \([0-9.]*\) MB\/s/\1/p')
+ip netns exec "$ns" "$build/bench/tap_raw" sink tap0 3 >"/tmp/tpbt-sink.$$" &
+sink=$!
+sleep 0.3
+in_ns "$build/bench/udp_pingpong" blast 10.0.0.2 9 4 1472 >/dev/null
+wait "$sink" || true
+raw_in=$(sed -n 's/.*s: \([0-9.]*\) MB\/s.*/\1/p' "/tmp/tpbt-sink.$$")
+rm -f "/tmp/tpbt-sink.$$"
+
+# ---- the kernel to itself over veth ---------------------------------------------------
+ip netns add "$nsk"
+ip link add "vt$$" netns "$ns" type veth peer name "vk$$" netns "$nsk"
+ip -n "$ns" addr add 10.0.1.1/24 dev "vt$$"
+ip -n "$nsk" addr add 10.0.1.2/24 dev "vk$$"
+ip -n "$ns" link set "vt$$" up
+ip -n "$nsk" link set "vk$$" up
+ip netns exec "$nsk" socat -u TCP-LISTEN:9,reuseaddr /dev/null &
+pids+=($!)
+sleep 0.3
+t0=$(now)
+head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.1.2:9
+kernel_s=$(elapsed "$t0")
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+table=$(cat <<TABLE
+
+### TCP bulk throughput and idle connections — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu, kernel $(uname -r)
+
+\`sudo bench/tcp.sh $mb $nconn\` — $mb MB each way.
+
+| path | MB/s | tapir CPU |
+| --- | --- | --- |
+| kernel -> tapir (socat to tapir-echo discard) | $(mbps "$to_tapir_s") | $to_tapir_cpu |
+| tapir -> kernel (socat from tapir-echo chargen) | $(mbps "$from_tapir_s") | $from_tapir_cpu |
+| raw TAP, kernel -> reader (tap_raw sink; UDP blast with sendmmsg, 1472 B) | $raw_in | - |
+| raw TAP, writer -> kernel (tap_raw source, 1514-byte frames) | $raw_out | - |
+| kernel -> kernel over veth (socat) | $(mbps "$kernel_s") | - |
+
+Idle connections: ${made:-0} of $nconn held open; tapir-echo's resident memory went from
+$((rss0 / 1024)) MiB to $((rss1 / 1024)) MiB, about $per_conn bytes per idle connection.
+TABLE
+)
+echo "$table"
+echo "$table" >>bench/RESULTS.md
