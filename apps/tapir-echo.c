@@ -45,7 +45,7 @@ struct echo {
 struct conn {
 	struct echo *echo;
 	enum service service;
-	size_t chargen_line;
+	size_t chargen_offset; /* bytes into chargen_pattern */
 };
 
 static const struct option echo_options[] = {
@@ -141,26 +141,35 @@ static bool drain_input(struct tapir_tcp *sock, struct conn *c)
 }
 
 /* RFC 864: line k is 72 characters of the 95 printable ASCII characters,
- * starting one further along than line k-1, then CR LF. */
-static void chargen_line(size_t k, uint8_t line[74])
+ * starting one further along than line k-1, then CR LF. After 95 lines the
+ * stream repeats, so the whole of it is these 95 lines, built once. */
+#define CHARGEN_LINE 74
+static uint8_t chargen_pattern[95 * CHARGEN_LINE];
+
+static void chargen_build_pattern(void)
 {
-	for (size_t i = 0; i < 72; i++)
-		line[i] = (uint8_t)(' ' + (k + i) % 95);
-	line[72] = '\r';
-	line[73] = '\n';
+	for (size_t k = 0; k < 95; k++) {
+		uint8_t *line = chargen_pattern + k * CHARGEN_LINE;
+
+		for (size_t i = 0; i < 72; i++)
+			line[i] = (uint8_t)(' ' + (k + i) % 95);
+		line[72] = '\r';
+		line[73] = '\n';
+	}
 }
 
+/* Send as much of the endless stream as TCP takes, in large pieces. */
 static void serve_chargen(struct tapir_tcp *sock, struct conn *c)
 {
-	uint8_t line[74];
-
 	if (!drain_input(sock, c))
 		return;
-	while (tapir_tcp_writable(sock) >= sizeof(line)) {
-		chargen_line(c->chargen_line, line);
-		if (tapir_tcp_send(sock, line, sizeof(line)) <= 0)
+	while (tapir_tcp_writable(sock) > 0) {
+		size_t n = sizeof(chargen_pattern) - c->chargen_offset;
+		long sent = tapir_tcp_send(sock, chargen_pattern + c->chargen_offset, n);
+
+		if (sent <= 0)
 			return;
-		c->chargen_line++;
+		c->chargen_offset = (c->chargen_offset + (size_t)sent) % sizeof(chargen_pattern);
 	}
 }
 
@@ -275,6 +284,7 @@ int main(int argc, char **argv)
 	}
 	if (app_start(&app, &spec) < 0)
 		return 1;
+	chargen_build_pattern();
 	err = tapir_udp_open(app.stack, &udp);
 	if (err == 0)
 		err = tapir_udp_bind(udp, e.udp_port);
