@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "trace/graph_internal.h"
+#include "wire/bytes.h"
 
 #define LINKTYPE_LINUX_SLL2 276
 #define LINKTYPE_IPV4       228
@@ -30,16 +31,6 @@ struct frame_tcp {
 	uint16_t sport, dport;
 	struct graph_segment seg; /* sender is set later */
 };
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static bool link_supported(int dlt)
 {
@@ -57,23 +48,23 @@ static int frame_ipv4(int dlt, const uint8_t *data, size_t caplen, const uint8_t
 	if (dlt == DLT_EN10MB) {
 		if (caplen < 14)
 			return -1;
-		type = get16(data + 12);
+		type = read_be16(data + 12);
 		hdr = 14;
 		if (type == ETHERTYPE_VLAN) {
 			if (caplen < 18)
 				return -1;
-			type = get16(data + 16);
+			type = read_be16(data + 16);
 			hdr = 18;
 		}
 	} else if (dlt == DLT_LINUX_SLL) {
 		if (caplen < 16)
 			return -1;
-		type = get16(data + 14);
+		type = read_be16(data + 14);
 		hdr = 16;
 	} else if (dlt == LINKTYPE_LINUX_SLL2) {
 		if (caplen < 20)
 			return -1;
-		type = get16(data);
+		type = read_be16(data);
 		hdr = 20;
 	} else { /* raw IP: the version nibble says which */
 		if (caplen < 1)
@@ -108,7 +99,7 @@ static void format_options(const uint8_t *p, size_t len, char *out, size_t cap)
 			break;
 		if (kind == 2 && olen == 4)
 			n += (size_t)snprintf(out + n, cap - n, "%smss=%u", n ? "," : "",
-			                      get16(p + i + 2));
+			                      read_be16(p + i + 2));
 		else if (kind == 3 && olen == 3)
 			n += (size_t)snprintf(out + n, cap - n, "%sws=%u", n ? "," : "", p[i + 2]);
 		else if (kind == 8 && olen == 10)
@@ -132,10 +123,10 @@ static int parse_tcp(const uint8_t *ip, size_t caplen, struct frame_tcp *f)
 	if (caplen < 20 || (ip[0] >> 4) != 4)
 		return -1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	total = get16(ip + 2);
+	total = read_be16(ip + 2);
 	if (ihl < 20 || ihl > caplen || total < ihl)
 		return -1;
-	if (ip[9] != IP_PROTO_TCP || (get16(ip + 6) & 0x1fff) != 0)
+	if (ip[9] != IP_PROTO_TCP || (read_be16(ip + 6) & 0x1fff) != 0)
 		return 0;
 	tcp = ip + ihl;
 	if (caplen - ihl < 20 || total - ihl < 20)
@@ -144,14 +135,14 @@ static int parse_tcp(const uint8_t *ip, size_t caplen, struct frame_tcp *f)
 	if (doff < 20 || doff > total - ihl || doff > caplen - ihl)
 		return -1;
 	memset(f, 0, sizeof(*f));
-	f->src = get32(ip + 12);
-	f->dst = get32(ip + 16);
-	f->sport = get16(tcp);
-	f->dport = get16(tcp + 2);
-	f->seg.seq = get32(tcp + 4);
-	f->seg.ack = get32(tcp + 8);
+	f->src = read_be32(ip + 12);
+	f->dst = read_be32(ip + 16);
+	f->sport = read_be16(tcp);
+	f->dport = read_be16(tcp + 2);
+	f->seg.seq = read_be32(tcp + 4);
+	f->seg.ack = read_be32(tcp + 8);
 	f->seg.flags = tcp[13];
-	f->seg.window = get16(tcp + 14);
+	f->seg.window = read_be16(tcp + 14);
 	f->seg.len = (uint32_t)(total - ihl - doff);
 	format_options(tcp + 20, doff - 20, f->seg.options, sizeof(f->seg.options));
 	return 1;
