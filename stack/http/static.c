@@ -291,8 +291,9 @@ static void cache_store(struct tapir_http_server *srv, const char *path, int fd,
                         const struct stat *st, const char *mime)
 {
 	struct http_file_entry *e = &srv->files[srv->next_file++ % TAPIR_HTTP_FILE_CACHE];
+	size_t len = strlen(path);
 
-	if (strlen(path) >= sizeof(e->path))
+	if (len >= sizeof(e->path))
 		return;
 	if (e->path[0])
 		close(e->fd);
@@ -300,7 +301,7 @@ static void cache_store(struct tapir_http_server *srv, const char *path, int fd,
 	e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (e->fd < 0)
 		return;
-	snprintf(e->path, sizeof(e->path), "%s", path);
+	memcpy(e->path, path, len + 1); /* fits: checked above */
 	e->st = *st;
 	e->mime = mime;
 	e->opened = http_now(srv);
