@@ -61,8 +61,10 @@ say "The congestion window, from the traces"
 /usr/bin/python3 "$LAB/plot_cwnd.py" "$OUT/loss.jsonl" 19 "$OUT/cwnd-loss" | sed 's/^/    /'
 /usr/bin/python3 "$LAB/plot_cwnd.py" "$OUT/reorder.jsonl" 19 "$OUT/cwnd-reorder" | sed 's/^/    /'
 say "The retransmission timer during the outage (RTO doubling each time)"
+# The outage's connection is the last one opened on port 19 (an earlier one
+# may still be closing, under loss, after it opened).
 outage_conn=$(grep '"event":"tcp-state"' "$OUT/loss.jsonl" | grep '"local_port":19,' |
-	grep -v '"remote_port":0,' | tail -n 1 | sed 's/.*"conn":\([0-9]*\),.*/\1/')
+	grep '"from":"LISTEN","to":"SYN-RECEIVED"' | tail -n 1 | sed 's/.*"conn":\([0-9]*\),.*/\1/')
 grep '"event":"tcp-timer"' "$OUT/loss.jsonl" | grep "\"conn\":$outage_conn," |
 	grep '"timer":"retransmission"' |
 	sed 's/.*"time_us":\([0-9]*\),.*"backoff":\([0-9]*\),"rto_us":\([0-9]*\).*/\1 \2 \3/' |

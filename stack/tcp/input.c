@@ -609,8 +609,8 @@ static void check_fin(struct tcp_conn *conn)
 {
 	conn->rcv_nxt++;
 	conn->fin_received = true;
-	tcp_send_ack(conn);
-	tcp_wake(conn, TAPIR_TCP_READABLE);
+	/* The state changes first, so that the ACK below goes out (and shows in
+	 * the trace and the ladder diagram) from the state it belongs to. */
 	switch (conn->state) {
 	case TCP_SYN_RECEIVED:
 	case TCP_ESTABLISHED:
@@ -625,6 +625,8 @@ static void check_fin(struct tcp_conn *conn)
 	default:
 		break; /* CLOSE-WAIT, CLOSING, LAST-ACK: remain */
 	}
+	tcp_send_ack(conn);
+	tcp_wake(conn, TAPIR_TCP_READABLE);
 }
 
 /* In SYN-RECEIVED, the peer's SYN again means our SYN,ACK was lost. */
