@@ -143,16 +143,17 @@ static bool drain_input(struct tapir_tcp *sock, struct conn *c)
 /* RFC 864: line k is 72 characters of the 95 printable ASCII characters,
  * starting one further along than line k-1, then CR LF. After 95 lines the
  * stream repeats, so the whole of it is these 95 lines, built once. */
-#define CHARGEN_LINE 74
-static uint8_t chargen_pattern[95 * CHARGEN_LINE];
+#define CHARGEN_CHARS 95 /* ' ' to '~' */
+#define CHARGEN_LINE  74 /* 72 characters, CR, LF */
+static uint8_t chargen_pattern[CHARGEN_CHARS * CHARGEN_LINE];
 
 static void chargen_build_pattern(void)
 {
-	for (size_t k = 0; k < 95; k++) {
+	for (size_t k = 0; k < CHARGEN_CHARS; k++) {
 		uint8_t *line = chargen_pattern + k * CHARGEN_LINE;
 
 		for (size_t i = 0; i < 72; i++)
-			line[i] = (uint8_t)(' ' + (k + i) % 95);
+			line[i] = (uint8_t)(' ' + (k + i) % CHARGEN_CHARS);
 		line[72] = '\r';
 		line[73] = '\n';
 	}
