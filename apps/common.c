@@ -37,6 +37,7 @@ enum {
 	OPT_CORRUPT,
 	OPT_SEED,
 	OPT_MSL,
+	OPT_OFFLOAD,
 };
 
 static const struct option common_options[] = {
@@ -58,6 +59,7 @@ static const struct option common_options[] = {
     {"corrupt", required_argument, NULL, OPT_CORRUPT},
     {"seed", required_argument, NULL, OPT_SEED},
     {"msl", required_argument, NULL, OPT_MSL},
+    {"offload", no_argument, NULL, OPT_OFFLOAD},
 };
 
 #define COMMON_COUNT (sizeof(common_options) / sizeof(common_options[0]))
@@ -79,7 +81,10 @@ static void usage(const struct app_spec *spec, FILE *out)
 	        "  --graph DIR        write state graphs per connection into DIR\n"
 	        "  --log LEVEL        print events at LEVEL (error, warn, info, debug) to stderr\n"
 	        "  --stats            print counters like `netstat -s` at exit\n"
-	        "fault injection on the link, both directions (seeded, repeatable):\n"
+	        "  --offload          TCP to and from the kernel in 64 KiB super-segments\n"
+	        "                     (TSO/LRO: fast; the pcap still shows wire segments)\n"
+	        "fault injection on the link, both directions (seeded, repeatable;\n"
+	        "it turns --offload off):\n"
 	        "  --loss PCT  --duplicate PCT  --corrupt PCT  --reorder PCT\n"
 	        "  --delay MS  --jitter MS  --seed N\n"
 	        "  --msl SECONDS      TCP's Maximum Segment Lifetime: TIME-WAIT lasts 2*MSL (30)\n"
@@ -164,6 +169,9 @@ static int parse_common(struct app_options *opt, int c, const char *arg)
 	case OPT_MSL:
 		/* Seconds, fractions allowed: labs use short ones to watch TIME-WAIT end. */
 		return parse_seconds(arg, &opt->msl);
+	case OPT_OFFLOAD:
+		opt->offload = true;
+		return 0;
 	case OPT_SEED:
 		opt->faults.seed = strtoull(arg, &end, 0);
 		opt->seed_given = true;
@@ -261,8 +269,12 @@ static void explain_tap_error(const struct app_spec *spec, const char *tap, int 
 
 static int open_link(struct app *app, const struct app_spec *spec)
 {
+	/* Faults are injected per frame: a super-segment would lose, delay or
+	 * reorder ~45 segments at once. */
+	struct tapir_tap_options tap = {.offload = app->opt.offload &&
+	                                           !tapir_faults_any(&app->opt.faults)};
 	struct tapir_link *link;
-	int err = tapir_tap_open(app->opt.tap, &link);
+	int err = tapir_tap_open_with(app->opt.tap, &tap, &link);
 
 	if (err < 0) {
 		explain_tap_error(spec, app->opt.tap, err);

@@ -27,6 +27,7 @@ struct app_options {
 	bool seed_given;
 	struct tapir_faults faults;
 	tapir_time msl; /* --msl: TCP's Maximum Segment Lifetime; 0 for the default */
+	bool offload;   /* --offload: TCP super-segments to and from the kernel */
 };
 
 /* What a program adds to the common options. */

@@ -3,6 +3,7 @@
 # measured in the same run, and the memory of 10,000 idle connections:
 #   kernel -> tapir   socat sends MB to tapir-echo's discard port (9)
 #   tapir -> kernel   socat reads MB from tapir-echo's chargen port (19)
+#   --offload         both again with tapir-echo --offload (TCP super-segments)
 #   raw TAP ceiling   tap_raw: frames read (sink) / written (source), no stack
 #   kernel -> kernel  socat over a veth pair between two namespaces
 #   CPU               tapir's user+system seconds per wall second in each run
@@ -58,6 +59,33 @@ from_tapir_s=$(elapsed "$t0")
 from_tapir_cpu=$(awk -v c="$(( $(cpu_ticks "$tapir") - c0 ))" -v hz="$hz" -v s="$from_tapir_s" \
 	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
 
+# Both directions again with offload: a second tapir-echo (a TAP device
+# takes one reader) with --offload, TCP in 64 KiB super-segments both ways;
+# then the first one comes back for the idle-connection count.
+kill "$tapir"
+wait "$tapir" 2>/dev/null || true
+ip netns exec "$ns" "$build/tapir-echo" -B 1024 --offload &
+offload=$!
+sleep 0.5
+c0=$(cpu_ticks "$offload")
+t0=$(now)
+head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.0.2:9
+off_in_s=$(elapsed "$t0")
+off_in_cpu=$(awk -v c="$(( $(cpu_ticks "$offload") - c0 ))" -v hz="$hz" -v s="$off_in_s" \
+	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+c0=$(cpu_ticks "$offload")
+t0=$(now)
+(in_ns socat -u -b 65536 TCP:10.0.0.2:19 - 2>/dev/null || true) | head -c "${mb}000000" >/dev/null
+off_out_s=$(elapsed "$t0")
+off_out_cpu=$(awk -v c="$(( $(cpu_ticks "$offload") - c0 ))" -v hz="$hz" -v s="$off_out_s" \
+	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+kill "$offload"
+wait "$offload" 2>/dev/null || true
+ip netns exec "$ns" "$build/tapir-echo" -B 1024 &
+tapir=$!
+pids+=("$tapir")
+sleep 0.5
+
 rss0=$(rss_kb "$tapir")
 coproc IDLE { ip netns exec "$ns" /usr/bin/python3 bench/idle_conns.py 10.0.0.2 9 "$nconn"; }
 read -r ready made <&"${IDLE[0]}" || true
@@ -107,6 +135,8 @@ table=$(cat <<TABLE
 | --- | --- | --- |
 | kernel -> tapir (socat to tapir-echo discard) | $(mbps "$to_tapir_s") | $to_tapir_cpu |
 | tapir -> kernel (socat from tapir-echo chargen) | $(mbps "$from_tapir_s") | $from_tapir_cpu |
+| kernel -> tapir, \`--offload\` (64 KiB super-segments) | $(mbps "$off_in_s") | $off_in_cpu |
+| tapir -> kernel, \`--offload\` (64 KiB super-segments) | $(mbps "$off_out_s") | $off_out_cpu |
 | raw TAP, kernel -> reader (tap_raw sink; UDP blast with sendmmsg, 1472 B) | $raw_in | - |
 | raw TAP, writer -> kernel (tap_raw source, 1514-byte frames) | $raw_out | - |
 | kernel -> kernel over veth (socat) | $(mbps "$kernel_s") | - |

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "tapir/link.h"
+#include "wire/tso.h"
 
 #define CAPTURE_SNAPLEN 65535
 #define USEC_PER_SEC    1000000
@@ -79,16 +80,38 @@ static void capture_write(struct capture_link *cap, const uint8_t *data, size_t 
 	pcap_dump_flush(cap->dumper);
 }
 
+/* What capture_write_piece needs to timestamp each piece. */
+struct capture_piece_ctx {
+	struct capture_link *cap;
+	tapir_time now;
+};
+
+static int capture_write_piece(void *user, const uint8_t *frame, size_t len)
+{
+	struct capture_piece_ctx *ctx = user;
+
+	capture_write(ctx->cap, frame, len, len, ctx->now);
+	return 0;
+}
+
 static int capture_recv(struct tapir_link *link, uint8_t *buf, size_t cap_len, tapir_time now)
 {
 	struct capture_link *cap = capture_from_link(link);
 	int n = tapir_link_recv(link->inner, buf, cap_len, now);
 
-	if (n > 0) {
-		size_t stored = (size_t)n < cap_len ? (size_t)n : cap_len;
+	link->rx_tso_mss = link->inner->rx_tso_mss;
+	if (n <= 0)
+		return n;
+	size_t stored = (size_t)n < cap_len ? (size_t)n : cap_len;
+	/* A super-segment the kernel did not cut goes into the pcap as the
+	 * segments it would have put on the wire. */
+	if (link->rx_tso_mss > 0 && stored == (size_t)n) {
+		struct capture_piece_ctx ctx = {cap, now};
 
-		capture_write(cap, buf, stored, (size_t)n, now);
+		if (tso_segment(buf, stored, link->rx_tso_mss, capture_write_piece, &ctx) == 0)
+			return n;
 	}
+	capture_write(cap, buf, stored, (size_t)n, now);
 	return n;
 }
 
@@ -99,6 +122,19 @@ static int capture_send(struct tapir_link *link, const uint8_t *frame, size_t le
 
 	if (err == 0)
 		capture_write(cap, frame, len, len, now);
+	return err;
+}
+
+/* A super-segment goes to the device whole, but into the pcap as the
+ * segments the device puts on the wire: Wireshark shows what the peer gets. */
+static int capture_send_tso(struct tapir_link *link, const uint8_t *frame, size_t len, uint16_t mss,
+                            tapir_time now)
+{
+	struct capture_piece_ctx ctx = {.cap = capture_from_link(link), .now = now};
+	int err = tapir_link_send_tso(link->inner, frame, len, mss, now);
+
+	if (err == 0)
+		tso_segment(frame, len, mss, capture_write_piece, &ctx);
 	return err;
 }
 
@@ -125,6 +161,7 @@ static void capture_close(struct tapir_link *link)
 static const struct tapir_link_ops capture_ops = {
     .recv = capture_recv,
     .send = capture_send,
+    .send_tso = capture_send_tso,
     .next_due = capture_next_due,
     .fd = capture_fd,
     .close = capture_close,
@@ -175,6 +212,8 @@ int tapir_capture_open(struct tapir_link *inner, const char *path, tapir_time ep
 	cap->base.ops = &capture_ops;
 	cap->base.inner = inner;
 	cap->base.mtu = inner->mtu;
+	cap->base.tso_max = inner->tso_max;
+	cap->base.lro_max = inner->lro_max;
 	snprintf(cap->base.name, sizeof(cap->base.name), "%.26s+pcap", inner->name);
 	cap->epoch_offset = epoch_offset;
 	*out = &cap->base;

@@ -1,8 +1,9 @@
 /*
- * link.c — the one door to every link: tapir_link_recv(), _send(), _next_due(),
- * _fd() and _close() check their arguments and call through the link's ops
- * table, so the stack never needs to know whether it talks to a TAP device,
- * the sim wire, or a chain of middleware (capture, fault) around either.
+ * link.c — the one door to every link: tapir_link_recv(), _send(),
+ * _send_tso(), _next_due(), _fd() and _close() check their arguments and
+ * call through the link's ops table, so the stack never needs to know
+ * whether it talks to a TAP device, the sim wire, or a chain of middleware
+ * (capture, fault) around either.
  *
  * Middleware closes the link it wraps from its own close(), so closing the
  * outermost link closes the whole chain.
@@ -27,6 +28,16 @@ int tapir_link_send(struct tapir_link *link, const uint8_t *frame, size_t len, t
 	if (!frame && len > 0)
 		return -EINVAL;
 	return link->ops->send(link, frame, len, now);
+}
+
+int tapir_link_send_tso(struct tapir_link *link, const uint8_t *frame, size_t len, uint16_t mss,
+                        tapir_time now)
+{
+	if (!link || !link->ops || !frame || mss == 0)
+		return -EINVAL;
+	if (link->tso_max == 0 || !link->ops->send_tso)
+		return -EOPNOTSUPP;
+	return link->ops->send_tso(link, frame, len, mss, now);
 }
 
 tapir_time tapir_link_next_due(struct tapir_link *link, tapir_time now)

@@ -19,6 +19,7 @@
 
 #include "tapir/link.h"
 #include "tapir/options.h"
+#include "wire/tso.h"
 
 #define ETH_HEADER_LEN 14
 #define SIM_MTU_MIN    68 /* the smallest MTU IPv4 allows (RFC 791) */
@@ -49,7 +50,8 @@ struct sim_wire {
 struct sim_link {
 	struct tapir_link base; /* first member: a sim_link is a tapir_link */
 	struct sim_wire *wire;
-	int side; /* 0 for a, 1 for b */
+	int side;           /* 0 for a, 1 for b */
+	tapir_time tso_now; /* the time of the super-segment being cut */
 };
 
 static struct sim_link *sim_from_link(struct tapir_link *link)
@@ -159,6 +161,27 @@ static int sim_send(struct tapir_link *link, const uint8_t *frame, size_t len, t
 	return 0;
 }
 
+static int sim_send_piece(void *user, const uint8_t *frame, size_t len)
+{
+	struct sim_link *sim = user;
+
+	return sim_send(&sim->base, frame, len, sim->tso_now);
+}
+
+/* TSO in software: the super-segment goes on the wire as the segments a
+ * network card would cut it into (wire/tso.c). When the queue fills part
+ * way, the rest are lost, as on a real link. */
+static int sim_send_tso(struct tapir_link *link, const uint8_t *frame, size_t len, uint16_t mss,
+                        tapir_time now)
+{
+	struct sim_link *sim = sim_from_link(link);
+
+	if (len > (size_t)link->tso_max + ETH_HEADER_LEN)
+		return -EMSGSIZE;
+	sim->tso_now = now;
+	return tso_segment(frame, len, mss, sim_send_piece, sim);
+}
+
 /* When the oldest frame heading our way arrives. */
 static tapir_time sim_next_due(struct tapir_link *link, tapir_time now)
 {
@@ -194,6 +217,7 @@ static void sim_close(struct tapir_link *link)
 static const struct tapir_link_ops sim_ops = {
     .recv = sim_recv,
     .send = sim_send,
+    .send_tso = sim_send_tso,
     .next_due = sim_next_due,
     .fd = sim_fd,
     .close = sim_close,
@@ -213,6 +237,14 @@ static struct sim_link *sim_end_new(struct sim_wire *wire, int side, unsigned mt
 	sim->side = side;
 	wire->end[side] = sim;
 	return sim;
+}
+
+int tapir_sim_set_tso(struct tapir_link *link, unsigned tso_max)
+{
+	if (!link || link->ops != &sim_ops || tso_max > 65535)
+		return -EINVAL;
+	link->tso_max = tso_max;
+	return 0;
 }
 
 int tapir_sim_pair(tapir_time latency, unsigned mtu, struct tapir_link **a, struct tapir_link **b)

@@ -311,8 +311,11 @@ static int ipv4_send_piece(struct tapir_stack *stack, tapir_ip next_hop, struct 
 	return iface_send_ip(stack, next_hop, packet, IPV4_HEADER_LEN + piece_len);
 }
 
-int ipv4_send(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, const uint8_t *payload,
-              size_t len)
+/* The header of a datagram we originate. A super-segment takes as many
+ * identifications as the segments it will be cut into (wire/tso.c numbers
+ * them one after another). */
+static struct ipv4_header ipv4_header_for(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol,
+                                          uint16_t ids)
 {
 	struct ipv4_header hdr = {
 	    .ttl = TAPIR_IP_DEFAULT_TTL,
@@ -320,8 +323,41 @@ int ipv4_send(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, const u
 	    .src = stack->ip,
 	    .dst = dst,
 	    .header_len = IPV4_HEADER_LEN,
-	    .id = stack->ipv4.next_id++,
+	    .id = stack->ipv4.next_id,
 	};
+
+	stack->ipv4.next_id = (uint16_t)(stack->ipv4.next_id + ids);
+	return hdr;
+}
+
+int ipv4_send_in_place(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, uint8_t *payload,
+                       size_t len, uint16_t tso_mss)
+{
+	size_t pieces = tso_mss > 0 ? (len + tso_mss - 1) / tso_mss : 1;
+	tapir_ip next_hop;
+	int err;
+
+	if (tso_mss == 0 && len + IPV4_HEADER_LEN > ipv4_mtu(stack))
+		return ipv4_send(stack, dst, protocol, payload, len);
+	if (len + IPV4_HEADER_LEN > IPV4_MAX_DATAGRAM)
+		return -EMSGSIZE;
+	err = route_next_hop(stack, dst, &next_hop);
+	if (err < 0) {
+		stack_drop(stack, TAPIR_DROP_IP_NO_ROUTE, NULL);
+		return err;
+	}
+	struct ipv4_header hdr = ipv4_header_for(stack, dst, protocol, (uint16_t)pieces);
+	hdr.total_len = (uint16_t)(IPV4_HEADER_LEN + len);
+	ipv4_emit(&hdr, payload - IPV4_HEADER_LEN, IPV4_HEADER_LEN);
+	stack_count(stack, TAPIR_CNT_IP_TX);
+	return iface_send_ip_in_place(stack, next_hop, payload - IPV4_HEADER_LEN,
+	                              IPV4_HEADER_LEN + len, tso_mss);
+}
+
+int ipv4_send(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, const uint8_t *payload,
+              size_t len)
+{
+	struct ipv4_header hdr = ipv4_header_for(stack, dst, protocol, 1);
 	size_t mtu = ipv4_mtu(stack);
 	size_t chunk = (mtu - IPV4_HEADER_LEN) & ~(size_t)7;
 	tapir_ip next_hop;

@@ -104,6 +104,20 @@ void tapir_stack_free(struct tapir_stack *stack)
 	free(stack);
 }
 
+/* The longest frame we take: the link's MTU (plus room for a VLAN tag) in
+ * a frame buffer, or a whole super-segment from a link with large receive
+ * offload. */
+static size_t receive_limit(const struct tapir_stack *stack)
+{
+	size_t limit = ETH_HEADER_LEN + stack->link->mtu + 4;
+
+	if (limit > TAPIR_FRAME_MAX)
+		limit = TAPIR_FRAME_MAX;
+	if (stack->link->lro_max > 0 && ETH_HEADER_LEN + stack->link->lro_max > limit)
+		limit = ETH_HEADER_LEN + stack->link->lro_max;
+	return limit;
+}
+
 static void receive_frames(struct tapir_stack *stack, tapir_time now)
 {
 	for (int i = 0; i < TAPIR_POLL_BUDGET; i++) {
@@ -114,8 +128,7 @@ static void receive_frames(struct tapir_stack *stack, tapir_time now)
 			return;
 		stack_count(stack, TAPIR_CNT_LINK_RX_FRAMES);
 		stack_count_add(stack, TAPIR_CNT_LINK_RX_BYTES, (uint64_t)len);
-		if ((size_t)len > sizeof(stack->rx_frame) ||
-		    (size_t)len > ETH_HEADER_LEN + stack->link->mtu + 4) {
+		if ((size_t)len > sizeof(stack->rx_frame) || (size_t)len > receive_limit(stack)) {
 			stack_drop(stack, TAPIR_DROP_LINK_OVERSIZED, NULL);
 			continue;
 		}

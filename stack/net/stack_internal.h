@@ -13,6 +13,7 @@
 #include "tapir/options.h"
 #include "tapir/stack.h"
 #include "tapir/udp.h"
+#include "wire/eth.h"
 #include "wire/ipv4.h"
 
 /* ---- ARP cache and the packets waiting for it (net/arp.c) ---------------- */
@@ -114,7 +115,9 @@ struct tapir_stack {
 	uint64_t seed;  /* from the config; TCP derives its ISN secret from it */
 	uint64_t rng;   /* xorshift state for IDs and ports */
 
-	uint8_t rx_frame[TAPIR_FRAME_MAX];
+	/* A received frame: up to TAPIR_FRAME_MAX, or a whole IP datagram
+	 * behind Ethernet from a link with large receive offload. */
+	uint8_t rx_frame[ETH_HEADER_LEN + IPV4_MAX_DATAGRAM];
 	/* Where ICMP and UDP build a datagram before ipv4_send() cuts it up. */
 	uint8_t tx_datagram[IPV4_MAX_DATAGRAM];
 
@@ -143,6 +146,12 @@ void iface_frame_arrives(struct tapir_stack *stack, const uint8_t *frame, size_t
 int iface_send_ip(struct tapir_stack *stack, tapir_ip next_hop, const uint8_t *packet, size_t len);
 int iface_send_frame(struct tapir_stack *stack, struct tapir_mac dst, uint16_t type,
                      const uint8_t *payload, size_t len);
+/* Send an IP packet without copying it: `packet` has ETH_HEADER_LEN bytes
+ * of headroom in front that the Ethernet header is written into. With
+ * tso_mss > 0 the packet is a TCP super-segment (up to the link's tso_max)
+ * for the link to cut into segments of tso_mss payload bytes. */
+int iface_send_ip_in_place(struct tapir_stack *stack, tapir_ip next_hop, uint8_t *packet,
+                           size_t len, uint16_t tso_mss);
 
 /* ARP (net/arp.c). */
 void arp_init(struct tapir_stack *stack);
@@ -163,6 +172,16 @@ void ipv4_packet_arrives(struct tapir_stack *stack, const uint8_t *data, size_t 
  * the MTU (unless dont_fragment, then -EMSGSIZE). Returns 0 or an error. */
 int ipv4_send(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, const uint8_t *payload,
               size_t len);
+/* The headroom a transport leaves in front of its payload for
+ * ipv4_send_in_place(): the IPv4 header and the Ethernet header. */
+#define STACK_HEADROOM (ETH_HEADER_LEN + IPV4_HEADER_LEN)
+/* ipv4_send() without copying: the IPv4 header goes into the
+ * STACK_HEADROOM bytes in front of `payload`. With tso_mss > 0, `payload` is
+ * a TCP super-segment for a link with segmentation offload. A payload too
+ * big for one frame (and not a super-segment) takes ipv4_send()'s
+ * fragmenting way. */
+int ipv4_send_in_place(struct tapir_stack *stack, tapir_ip dst, uint8_t protocol, uint8_t *payload,
+                       size_t len, uint16_t tso_mss);
 tapir_time ipv4_poll(struct tapir_stack *stack, tapir_time now);
 
 /* ICMP (net/icmp.c). */

@@ -145,6 +145,7 @@ static const struct name_row counter_rows[] = {
     [TAPIR_CNT_LINK_RX_BYTES] = {"link", "rx-bytes", "bytes received"},
     [TAPIR_CNT_LINK_TX_BYTES] = {"link", "tx-bytes", "bytes sent"},
     [TAPIR_CNT_LINK_TX_ERRORS] = {"link", "tx-errors", "frames the device refused"},
+    [TAPIR_CNT_LINK_TX_TSO] = {"link", "tx-tso", "TCP super-segments the device cut (TSO)"},
     [TAPIR_CNT_ARP_RX] = {"arp", "rx", "ARP packets received"},
     [TAPIR_CNT_ARP_REQUESTS_SENT] = {"arp", "requests-sent", "requests sent"},
     [TAPIR_CNT_ARP_REPLIES_SENT] = {"arp", "replies-sent", "replies sent"},

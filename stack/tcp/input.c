@@ -595,8 +595,10 @@ static bool process_text(struct tcp_conn *conn, const struct trimmed *t)
 		tcp_wake(conn, TAPIR_TCP_READABLE);
 	}
 	/* RFC 9293 3.8.6.3 / RFC 5681 4.2: ACK at least every second full
-	 * segment, at once when a gap was filled, otherwise after a delay. */
-	conn->unacked_segs++;
+	 * segment, at once when a gap was filled, otherwise after a delay. A
+	 * super-segment from a link with large receive offload counts as the
+	 * full segments it holds. */
+	conn->unacked_segs += t->len > conn->mss ? t->len / conn->mss : 1;
 	if (filled || conn->nooo > 0 || conn->unacked_segs >= 2)
 		tcp_send_ack(conn);
 	else

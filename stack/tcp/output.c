@@ -74,15 +74,25 @@ void tcp_emit_segment_event(struct tcp_conn *conn, enum tapir_dir dir,
 	stack_emit(stack, &ev);
 }
 
-/* Emit `seg` (payload already placed) and give it to IP. */
-static void transmit(struct tapir_stack *stack, tapir_ip src, tapir_ip dst,
-                     const struct tcp_segment *seg)
+/* Where segments are built: after room for the headers of the layers below. */
+static uint8_t *segment_buffer(struct tcp_layer *layer)
 {
-	struct tcp_layer *layer = stack->tcp;
-	size_t n = tcp_emit(seg, src, dst, layer->scratch, sizeof(layer->scratch));
+	return layer->scratch + STACK_HEADROOM;
+}
+
+/* Emit `seg` into the segment buffer and give it to IP without copying.
+ * With tso_mss > 0, seg is a super-segment for the link to cut into
+ * segments of tso_mss payload bytes; the link finishes the checksum. */
+static void transmit(struct tapir_stack *stack, tapir_ip src, tapir_ip dst,
+                     const struct tcp_segment *seg, uint16_t tso_mss)
+{
+	uint8_t *out = segment_buffer(stack->tcp);
+	size_t cap = IPV4_MAX_DATAGRAM - IPV4_HEADER_LEN;
+	size_t n = tso_mss > 0 ? tcp_emit_offload(seg, src, dst, out, cap)
+	                       : tcp_emit(seg, src, dst, out, cap);
 
 	if (n > 0)
-		ipv4_send(stack, dst, IPV4_PROTO_TCP, layer->scratch, n);
+		ipv4_send_in_place(stack, dst, IPV4_PROTO_TCP, out, n, tso_mss);
 }
 
 /* The window to offer (RFC 9293 3.8.6.2.2, receiver's SWS avoidance):
@@ -180,10 +190,36 @@ static void add_sack_blocks(struct tcp_conn *conn, struct tcp_segment *seg)
 	}
 }
 
+/* The trace shows a super-segment as the segments the link cuts it into
+ * (wire/tso.c): the ladder diagram is the wire's, TSO or not. */
+static void emit_sent_events(struct tcp_conn *conn, const struct tcp_segment *seg,
+                             bool retransmission, uint16_t tso_mss)
+{
+	struct tcp_segment piece = *seg;
+
+	if (tso_mss == 0) {
+		tcp_emit_segment_event(conn, TAPIR_DIR_OUT, seg, retransmission);
+		return;
+	}
+	if (!tapir_trace_active(conn->layer->stack->trace))
+		return;
+	for (size_t offset = 0; offset < seg->payload_len; offset += tso_mss) {
+		bool last = seg->payload_len - offset <= tso_mss;
+
+		piece.seq = seg->seq + (uint32_t)offset;
+		piece.payload_len = last ? seg->payload_len - offset : tso_mss;
+		piece.flags =
+		    last ? seg->flags : (uint8_t)(seg->flags & ~(TCP_FLAG_FIN | TCP_FLAG_PSH));
+		tcp_emit_segment_event(conn, TAPIR_DIR_OUT, &piece, retransmission);
+	}
+}
+
 static void conn_transmit(struct tcp_conn *conn, struct tcp_segment *seg, bool retransmission)
 {
-	if ((seg->flags & (TCP_FLAG_ACK | TCP_FLAG_SYN)) == TCP_FLAG_ACK)
-		add_sack_blocks(conn, seg);
+	/* Only new data is sent in super-segments, never more than whole MSS
+	 * pieces at a time (next_segment). */
+	uint16_t tso_mss = seg->payload_len > conn->mss ? conn->mss : 0;
+
 	if (seg->flags & TCP_FLAG_ACK) {
 		conn->last_ack_sent = conn->rcv_nxt;
 		uint32_t shift = (seg->flags & TCP_FLAG_SYN) ? 0 : conn->rcv_wscale;
@@ -191,24 +227,26 @@ static void conn_transmit(struct tcp_conn *conn, struct tcp_segment *seg, bool r
 		conn->unacked_segs = 0;
 		conn->delack_at = TAPIR_TIME_NEVER;
 	}
-	tcp_emit_segment_event(conn, TAPIR_DIR_OUT, seg, retransmission);
-	transmit(conn->layer->stack, conn->local_ip, conn->remote_ip, seg);
+	emit_sent_events(conn, seg, retransmission, tso_mss);
+	transmit(conn->layer->stack, conn->local_ip, conn->remote_ip, seg, tso_mss);
 }
 
 void tcp_send_segment(struct tcp_conn *conn, uint32_t seq, uint8_t flags, uint32_t len,
                       bool retransmission)
 {
-	struct tcp_layer *layer = conn->layer;
 	struct tcp_segment seg;
 
 	segment_init(conn, &seg, seq, flags);
+	seg.payload_len = len;
+	if ((flags & (TCP_FLAG_ACK | TCP_FLAG_SYN)) == TCP_FLAG_ACK)
+		add_sack_blocks(conn, &seg);
 	if (len > 0) {
-		/* Place the payload where tcp_emit wants it (past the largest
-		 * header) so that it is copied once. */
-		uint8_t *payload = layer->scratch + TCP_HEADER_MAX;
+		/* Copy the payload once, from the send buffer to just after
+		 * the header, where tcp_emit wants it. */
+		uint8_t *payload =
+		    segment_buffer(conn->layer) + TCP_HEADER_LEN + tcp_options_len(&seg.opt);
 		ring_peek(&conn->sndbuf, seq - conn->snd_buf_seq, payload, len);
 		seg.payload = payload;
-		seg.payload_len = len;
 	}
 	conn_transmit(conn, &seg, retransmission);
 }
@@ -285,13 +323,30 @@ void tcp_send_rst_reply(struct tapir_stack *stack, const struct ipv4_header *ip,
 		ev.u.tcp_segment.state = "CLOSED";
 		stack_emit(stack, &ev);
 	}
-	transmit(stack, ip->dst, ip->src, &seg);
+	transmit(stack, ip->dst, ip->src, &seg, 0);
 }
 
 static bool can_send_data(enum tcp_state state)
 {
 	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT || state == TCP_FIN_WAIT_1 ||
 	       state == TCP_CLOSING || state == TCP_LAST_ACK;
+}
+
+/* The most payload one segment may carry when the link cuts segments
+ * itself (TSO): as many whole MSS-size pieces as fit in its largest
+ * super-segment. 0 when the link cannot, and while SACK blocks must ride on
+ * every segment (each piece would need its own). */
+static uint32_t tso_payload_max(const struct tcp_conn *conn)
+{
+	const struct tapir_link *link = conn->layer->stack->link;
+	uint32_t room;
+
+	if (link->tso_max <= IPV4_HEADER_LEN + TCP_HEADER_MAX + (unsigned)conn->mss)
+		return 0;
+	if (conn->sack_ok && conn->nooo > 0)
+		return 0;
+	room = link->tso_max - IPV4_HEADER_LEN - TCP_HEADER_MAX;
+	return room - room % conn->mss;
 }
 
 /* How many bytes the next segment from SND.NXT may carry, and whether the
@@ -316,10 +371,20 @@ static bool next_segment(struct tcp_conn *conn, uint32_t *len_out, bool *fin_out
 	if (conn->sack_ok && conn->nooo > 0 && room > 12 + 64)
 		room -= 12;
 
-	if (len > room)
-		len = room;
+	uint32_t most = tso_payload_max(conn);
+	if (most < room)
+		most = room;
+
+	if (len > most)
+		len = most;
 	if (len > usable)
 		len = usable;
+	/* A super-segment carries whole segments. The short tail stays for
+	 * later, as Nagle would hold it back after the full segments, unless
+	 * nothing is coming after it (a FIN, or Nagle off). */
+	if (len > room && len % room != 0 &&
+	    !(len == unsent && (conn->fin_queued || conn->nodelay)))
+		len -= len % room;
 	/* The FIN follows the last byte (it is sent once SND.NXT reaches it). */
 	bool fin = conn->fin_queued && conn->snd_nxt + len == data_end;
 

@@ -198,7 +198,9 @@ struct tcp_layer {
 	unsigned depth;      /* nesting of entry points; work is finished at 0 */
 	tapir_time challenge_window;
 	unsigned challenges_in_window;
-	uint8_t scratch[IPV4_MAX_DATAGRAM];
+	/* Where segments are built (output.c): STACK_HEADROOM for the IPv4
+	 * and Ethernet headers in front, so they go down without a copy. */
+	uint8_t scratch[STACK_HEADROOM + IPV4_MAX_DATAGRAM];
 };
 
 /* ---- sequence arithmetic (RFC 9293 3.4), modulo 2^32 ------------------------- */

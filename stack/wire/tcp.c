@@ -254,7 +254,11 @@ size_t tcp_options_len(const struct tcp_options *opt)
 	return layout_options(opt, NULL);
 }
 
-size_t tcp_emit(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out, size_t cap)
+/* Lay the segment out in `out` and fill the checksum field: the complete
+ * checksum, or (offload) only the folded pseudo-header sum for a device to
+ * finish. */
+static size_t emit_segment(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out,
+                           size_t cap, bool offload)
 {
 	size_t optlen = layout_options(&seg->opt, NULL);
 	if (optlen > TCP_OPTIONS_MAX)
@@ -266,8 +270,9 @@ size_t tcp_emit(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8
 	if (total > cap)
 		return 0;
 
-	/* The payload first: it may already sit in `out` just past the header. */
-	if (seg->payload_len > 0)
+	/* The payload first: the caller may have placed it right after the
+	 * header already (then there is nothing to move), or nearby. */
+	if (seg->payload_len > 0 && seg->payload != out + header_len)
 		memmove(out + header_len, seg->payload, seg->payload_len);
 	put16(out, seg->src_port);
 	put16(out + 2, seg->dst_port);
@@ -281,8 +286,22 @@ size_t tcp_emit(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8
 	layout_options(&seg->opt, out + TCP_HEADER_LEN);
 
 	uint32_t sum = checksum_pseudo_header(src, dst, IPV4_PROTO_TCP, (uint16_t)total);
-	put16(out + 16, checksum_finish(checksum_add(sum, out, total)));
+	if (offload)
+		put16(out + 16, (uint16_t)~checksum_finish(sum));
+	else
+		put16(out + 16, checksum_finish(checksum_add(sum, out, total)));
 	return total;
+}
+
+size_t tcp_emit(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out, size_t cap)
+{
+	return emit_segment(seg, src, dst, out, cap, false);
+}
+
+size_t tcp_emit_offload(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out,
+                        size_t cap)
+{
+	return emit_segment(seg, src, dst, out, cap, true);
 }
 
 uint32_t tcp_segment_seq_len(const struct tcp_segment *seg)

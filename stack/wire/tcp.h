@@ -83,6 +83,11 @@ enum tapir_drop tcp_parse(const uint8_t *data, size_t len, tapir_ip src, tapir_i
  * nsack is above 4, the options do not fit or the segment exceeds 65535. */
 size_t tcp_emit(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out,
                 size_t cap);
+/* tcp_emit for a device that finishes the checksum (TCP segmentation
+ * offload): the checksum field holds only the folded, uninverted sum of
+ * the pseudo-header, as Linux's CHECKSUM_PARTIAL expects. */
+size_t tcp_emit_offload(const struct tcp_segment *seg, tapir_ip src, tapir_ip dst, uint8_t *out,
+                        size_t cap);
 
 /* Bytes the options of `opt` take on the wire (a multiple of 4), or a value
  * above TCP_OPTIONS_MAX when they cannot fit. */

@@ -5,6 +5,11 @@
  * on the virtual clock. Every byte must arrive exactly once and in order
  * (RFC 9293 3.8: retransmission, reordering, duplicate removal), and both
  * connections must close cleanly and leave TIME-WAIT.
+ *
+ * The same runs once more with TCP segmentation offload on the server's
+ * end of the wire (the sim link cuts super-segments in software, as the
+ * kernel does behind a TAP device): the client must see only wire-size
+ * segments with good checksums, and get every byte.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -40,6 +45,7 @@ struct side {
 	char last_state[32];
 	unsigned time_wait_closed;
 	uint64_t retransmissions;
+	uint32_t longest_in; /* the most payload in one segment received */
 };
 
 static uint8_t pattern(uint64_t i, uint8_t seed)
@@ -67,6 +73,9 @@ static void on_event(void *user, const struct tapir_event *ev)
 	}
 	if (ev->kind == TAPIR_EV_TCP_SEGMENT && ev->u.tcp_segment.retransmission)
 		s->retransmissions++;
+	if (ev->kind == TAPIR_EV_TCP_SEGMENT && ev->u.tcp_segment.dir == TAPIR_DIR_IN &&
+	    ev->u.tcp_segment.len > s->longest_in)
+		s->longest_in = ev->u.tcp_segment.len;
 }
 
 static void pump(struct side *s)
@@ -151,7 +160,9 @@ static int make_stack(struct side *s, struct tapir_link *link, tapir_ip ip, uint
 	return tapir_stack_new(&cfg, link, &s->trace, TAPIR_SECONDS(1), &s->stack);
 }
 
-static void run_transfer(double loss, double dup, double reorder, uint64_t seed, bool both_ways)
+/* tso_max > 0 lets the server's end of the wire take super-segments. */
+static void run_transfer_tso(double loss, double dup, double reorder, uint64_t seed, bool both_ways,
+                             unsigned tso_max)
 {
 	struct tapir_link *a, *b, *fa;
 	struct side client = {
@@ -163,6 +174,12 @@ static void run_transfer(double loss, double dup, double reorder, uint64_t seed,
 
 	assert_int_equal(tapir_sim_pair(TAPIR_MS(1), 1500, &a, &b), 0);
 	assert_int_equal(tapir_fault_open(a, &faults, &fa), 0);
+	if (tso_max > 0) {
+		assert_int_equal(tapir_sim_set_tso(b, tso_max), 0);
+		/* The fault injector never offers TSO, whatever it wraps. */
+		assert_int_equal(tapir_sim_set_tso(a, tso_max), 0);
+		assert_int_equal(fa->tso_max, 0);
+	}
 	assert_int_equal(make_stack(&client, fa, TAPIR_IP(10, 0, 0, 1), seed * 2 + 1), 0);
 	assert_int_equal(make_stack(&server, b, TAPIR_IP(10, 0, 0, 2), seed * 2 + 2), 0);
 	tapir_tcp_set_msl(client.stack, TAPIR_SECONDS(1));
@@ -221,6 +238,17 @@ static void run_transfer(double loss, double dup, double reorder, uint64_t seed,
 	assert_string_equal(client.last_state, "CLOSED");
 	assert_string_equal(server.last_state, "CLOSED");
 	assert_true(client.time_wait_closed + server.time_wait_closed >= 1);
+	/* Whatever the server's link did, the client got wire-size segments
+	 * (1448 bytes with timestamps) with good checksums; only the server
+	 * sent super-segments. */
+	assert_true(client.longest_in <= 1448);
+	assert_true(server.longest_in <= 1448);
+	assert_int_equal(tapir_stack_stats(client.stack)->drops[TAPIR_DROP_TCP_BAD_CHECKSUM], 0);
+	assert_int_equal(tapir_stack_stats(client.stack)->count[TAPIR_CNT_LINK_TX_TSO], 0);
+	if (tso_max > 0)
+		assert_true(tapir_stack_stats(server.stack)->count[TAPIR_CNT_LINK_TX_TSO] > 100);
+	else
+		assert_int_equal(tapir_stack_stats(server.stack)->count[TAPIR_CNT_LINK_TX_TSO], 0);
 	if (loss > 0) {
 		struct tapir_fault_stats fs = tapir_fault_stats(fa);
 		assert_true(fs.lost > 0 && fs.duplicated > 0 && fs.reordered > 0);
@@ -230,6 +258,11 @@ static void run_transfer(double loss, double dup, double reorder, uint64_t seed,
 	tapir_stack_free(server.stack);
 	tapir_link_close(fa);
 	tapir_link_close(b);
+}
+
+static void run_transfer(double loss, double dup, double reorder, uint64_t seed, bool both_ways)
+{
+	run_transfer_tso(loss, dup, reorder, seed, both_ways, 0);
 }
 
 static void test_transfer_clean_link(void **state)
@@ -261,6 +294,23 @@ static void test_transfer_lossy_link_one_way(void **state)
 	run_transfer(5, 5, 5, 99, false);
 }
 
+/* The server sends through a link with TSO (64 KiB super-segments), the
+ * client through the fault injector, which takes none. */
+static void test_transfer_with_tso(void **state)
+{
+	(void)state;
+	run_transfer_tso(0, 0, 0, 3, true, 65535);
+}
+
+/* TSO on a link that loses, duplicates and reorders (at the client's end):
+ * the server's retransmissions, and its segments while SACK blocks ride
+ * along, go out wire-size; its new data in super-segments. */
+static void test_transfer_with_tso_lossy(void **state)
+{
+	(void)state;
+	run_transfer_tso(5, 5, 5, 11, true, 65535);
+}
+
 int main(void)
 {
 	if (getenv("TCP_TRACE"))
@@ -270,6 +320,8 @@ int main(void)
 	    cmocka_unit_test(test_transfer_lossy_link),
 	    cmocka_unit_test(test_transfer_lossy_link_other_seed),
 	    cmocka_unit_test(test_transfer_lossy_link_one_way),
+	    cmocka_unit_test(test_transfer_with_tso),
+	    cmocka_unit_test(test_transfer_with_tso_lossy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,7 @@ enum tapir_counter {
 	TAPIR_CNT_LINK_RX_BYTES,
 	TAPIR_CNT_LINK_TX_BYTES,
 	TAPIR_CNT_LINK_TX_ERRORS,
+	TAPIR_CNT_LINK_TX_TSO, /* of the TX frames: super-segments cut by the device */
 	TAPIR_CNT_ARP_RX,
 	TAPIR_CNT_ARP_REQUESTS_SENT,
 	TAPIR_CNT_ARP_REPLIES_SENT,
