@@ -1,8 +1,13 @@
 /*
  * tapir-httpd — an HTTP/1.1 web server on the tapir stack (RFC 9110/9112):
  * static files from --root (or the small default site in www/), the
- * built-in routes POST /echo and GET /events, one access-log line per
- * request on stderr.
+ * built-in routes POST /echo and GET /events, WebSocket routes, one
+ * access-log line per request on stderr.
+ *
+ * /live/ (www/live/) watches the stack itself: the page opens the WebSocket
+ * /ws/trace, over which every trace event is pushed as it happens (the trace
+ * feed of tapir/ws.h), and draws it on the state diagram the page gets from
+ * /live/fsm.json, the TCP code's own table.
  *
  * Without --root it serves the default site, found next to the program:
  * DIR/../www, DIR/../../www or DIR/www where DIR holds the executable (so
@@ -160,6 +165,8 @@ int main(int argc, char **argv)
 	struct tapir_http_server_config cfg;
 	struct tapir_http_server *srv;
 	struct tapir_ws_server *ws_srv = NULL;
+	struct tapir_trace_feed *feed = NULL;
+	struct tapir_trace_feed_config feed_cfg = {.path = "/ws/trace"};
 	struct app_spec spec = {
 	    .name = "tapir-httpd",
 	    .usage = "[--root DIR] [--port N]",
@@ -172,7 +179,9 @@ int main(int argc, char **argv)
 	            "  --quiet            no access log on stderr\n"
 	            "built-in routes: POST /echo (the body back), GET /events (server-sent\n"
 	            "events, one a second; /events?count=N stops after N), WebSocket /ws/echo\n"
-	            "(messages back as sent) and /ws/chat (each message to every client)\n",
+	            "(messages back as sent) and /ws/chat (each message to every client);\n"
+	            "the live view: /live/ (the page, in www/), /ws/trace (trace events as\n"
+	            "they happen) and /live/fsm.json (the TCP state machine's table)\n",
 	    .shortopts = "",
 	    .longopts = httpd_options,
 	    .option = httpd_option,
@@ -212,6 +221,12 @@ int main(int argc, char **argv)
 		err = tapir_ws_route_echo(ws_srv, "/ws/echo");
 	if (err == 0)
 		err = tapir_ws_route_chat(ws_srv, "/ws/chat");
+	/* The live view; created last, so its poller runs after the servers'. */
+	if (err == 0)
+		err = tapir_trace_feed_new(ws_srv, &feed_cfg, &feed);
+	if (err == 0)
+		err = tapir_http_server_route(srv, "/live/fsm.json", tapir_trace_feed_fsm_handler,
+		                              NULL);
 	if (err == 0)
 		err = tapir_ws_server_attach(ws_srv, srv);
 	if (err < 0)
@@ -220,6 +235,7 @@ int main(int argc, char **argv)
 	app_run(&app, NULL, NULL);
 	if (app.opt.stats)
 		print_server_stats(srv);
+	tapir_trace_feed_free(feed);
 	tapir_ws_server_free(ws_srv);
 	tapir_http_server_free(srv);
 	app_finish(&app);

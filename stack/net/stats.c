@@ -134,6 +134,10 @@ static const struct name_row drop_rows[] = {
     [TAPIR_DROP_WS_BAD_VERSION] = {"ws", "bad-version", "Sec-WebSocket-Version not 13 (426)"},
     [TAPIR_DROP_WS_BAD_ACCEPT] = {"ws", "bad-accept", "wrong Sec-WebSocket-Accept (client)"},
     [TAPIR_DROP_WS_TOO_MANY] = {"ws", "too-many-connections", "connection over the server's limit"},
+    [TAPIR_DROP_WS_FEED_QUEUE_FULL] = {"ws", "feed-queue-full",
+                                       "live trace: events lost, the feed's queue was full"},
+    [TAPIR_DROP_WS_FEED_SLOW_VIEWER] = {"ws", "feed-slow-viewer",
+                                        "live trace: events skipped for a slow viewer"},
 };
 
 static_assert(sizeof(drop_rows) / sizeof(drop_rows[0]) == TAPIR_DROP__COUNT,

@@ -25,6 +25,18 @@ int tapir_trace_attach(struct tapir_trace *trace, tapir_trace_fn fn, void *user)
 	return 0;
 }
 
+void tapir_trace_detach(struct tapir_trace *trace, tapir_trace_fn fn, void *user)
+{
+	for (unsigned i = 0; i < trace->nsinks; i++) {
+		if (trace->sinks[i].fn != fn || trace->sinks[i].user != user)
+			continue;
+		memmove(&trace->sinks[i], &trace->sinks[i + 1],
+		        (trace->nsinks - i - 1) * sizeof(trace->sinks[0]));
+		trace->nsinks--;
+		return;
+	}
+}
+
 void tapir_trace_emit(struct tapir_trace *trace, const struct tapir_event *ev)
 {
 	if (!trace)

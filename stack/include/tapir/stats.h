@@ -134,6 +134,9 @@ enum tapir_drop {
 	TAPIR_DROP_WS_BAD_VERSION,     /* Sec-WebSocket-Version other than 13 (426) */
 	TAPIR_DROP_WS_BAD_ACCEPT,      /* client: a 101 without the right Sec-WebSocket-Accept */
 	TAPIR_DROP_WS_TOO_MANY,        /* connection over the server's limit (503) */
+	/* The live trace feed (ws/trace_feed.c): one drop per gap, detail "N events" */
+	TAPIR_DROP_WS_FEED_QUEUE_FULL,  /* more events in one poll than its queue holds */
+	TAPIR_DROP_WS_FEED_SLOW_VIEWER, /* a viewer reads too slowly: events skipped for it */
 
 	TAPIR_DROP__COUNT
 };

@@ -235,6 +235,9 @@ struct tapir_trace {
 void tapir_trace_init(struct tapir_trace *trace);
 /* Returns 0, or -ENOSPC when TAPIR_TRACE_SINKS sinks are attached already. */
 int tapir_trace_attach(struct tapir_trace *trace, tapir_trace_fn fn, void *user);
+/* Remove the sink attached with this fn and user (no-op if absent); the
+ * others keep their order. */
+void tapir_trace_detach(struct tapir_trace *trace, tapir_trace_fn fn, void *user);
 void tapir_trace_emit(struct tapir_trace *trace, const struct tapir_event *ev);
 static inline bool tapir_trace_active(const struct tapir_trace *trace)
 {

@@ -150,6 +150,82 @@ struct tapir_ws_server_stats {
 };
 void tapir_ws_server_stats(const struct tapir_ws_server *srv, struct tapir_ws_server_stats *out);
 
+/* ---- the live trace feed (trace_feed.c) --------------------------------------------- */
+
+/*
+ * A route that pushes the stack's trace to browsers as it happens (the page
+ * is www/live/). Each text message is one JSON object with a "feed" field:
+ *
+ *   {"feed":"hello","you":7,"time_us":T,"connections":[{"conn":3,"local_ip":...,
+ *    "local_port":80,"remote_ip":...,"remote_port":41234,"state":"ESTABLISHED",
+ *    "path":["CLOSED","LISTEN","SYN-RECEIVED","ESTABLISHED"],"since_us":T}, ...]}
+ *        first, to each new viewer: every live TCP connection and its path so
+ *        far (the viewer's own among them: "you" is its conn id);
+ *   {"feed":"events","events":[E, ...]}
+ *        then the events of each poll, each E as tapir_event_format_json();
+ *   {"feed":"gap","missed":N}
+ *        N events this viewer did not get (queue full, or it read too slowly).
+ *
+ * The trace sink runs deep inside the stack (in the middle of a TCP send, say),
+ * so it never sends: it formats each event into a bounded queue, and the
+ * feed's poller sends the queue to the viewers once per tapir_stack_poll().
+ * Events that do not fit are counted, reported to the viewers as a gap and
+ * traced as TAPIR_DROP_WS_FEED_QUEUE_FULL; a viewer with more than
+ * backlog_bytes still unsent is skipped (TAPIR_DROP_WS_FEED_SLOW_VIEWER).
+ *
+ * A viewer's own connection: sending it the feed makes segments, frames and
+ * timer events on that connection, which would be sent to it again, and so
+ * on without end. So for the connections of viewers only the events that
+ * change a state are sent (tcp-state, and the ws state and close events);
+ * their tcp-segment, tcp-timer, tcp-cwnd and ws frame events are left out
+ * and counted as `excluded`. Everything else goes to every viewer.
+ */
+#ifndef TAPIR_TRACE_FEED_QUEUE
+#define TAPIR_TRACE_FEED_QUEUE (128 * 1024) /* bytes of events between two polls */
+#endif
+#ifndef TAPIR_TRACE_FEED_BACKLOG
+#define TAPIR_TRACE_FEED_BACKLOG (256 * 1024) /* a viewer's unsent bytes before skipping */
+#endif
+#define TAPIR_TRACE_FEED_VIEWERS 16   /* viewers at once; more are closed with 4013 */
+#define TAPIR_TRACE_FEED_CONNS   64   /* live connections the hello can list */
+#define TAPIR_TRACE_FEED_PATH    16   /* states kept of a connection's path */
+#define TAPIR_TRACE_FEED_EVENT   2048 /* longest event in JSON (longer ones are lost) */
+
+struct tapir_trace_feed;
+
+struct tapir_trace_feed_config {
+	const char *path;     /* the route: "/ws/trace" */
+	size_t queue_bytes;   /* 0: TAPIR_TRACE_FEED_QUEUE (at least 4096) */
+	size_t backlog_bytes; /* 0: TAPIR_TRACE_FEED_BACKLOG */
+};
+
+/* Add the feed's route to srv (before tapir_ws_server_attach()), attach its
+ * sink to the stack's trace and its poller to the stack. Create it after
+ * the servers whose events it should send in the same poll (pollers run in
+ * the order they were added). Returns 0, -EINVAL (no trace on the stack, a
+ * bad config), -ENOMEM or -ENOSPC. */
+int tapir_trace_feed_new(struct tapir_ws_server *srv, const struct tapir_trace_feed_config *cfg,
+                         struct tapir_trace_feed **out);
+/* Detach from the stack and free. Free it before srv: the route stays. */
+void tapir_trace_feed_free(struct tapir_trace_feed *feed);
+
+struct tapir_trace_feed_stats {
+	unsigned viewers;         /* connected now */
+	uint64_t events;          /* events queued for the viewers */
+	uint64_t excluded;        /* events of the viewers' own connections left out */
+	uint64_t lost_queue_full; /* events that did not fit in the queue */
+	uint64_t lost_slow;       /* events skipped for slow viewers (each viewer counts) */
+	uint64_t messages;        /* messages sent (hello, events, gap) */
+};
+void tapir_trace_feed_stats(const struct tapir_trace_feed *feed,
+                            struct tapir_trace_feed_stats *out);
+
+/* An HTTP route handler (user unused): GET answers with the TCP state
+ * machine as JSON, {"tcp":{"transitions":[{"from","event","to","label"}...]}}
+ * straight from tapir_tcp_fsm_table(), so a page draws the same diagram the
+ * code runs. */
+void tapir_trace_feed_fsm_handler(void *user, struct tapir_http_exchange *ex);
+
 /* ---- the client --------------------------------------------------------------------- */
 
 /* ws://host[:port][/path]: the parts of a WebSocket URI (3). */
