@@ -67,6 +67,19 @@ static struct tap_link *tap_from_link(struct tapir_link *link)
 	return (struct tap_link *)link;
 }
 
+/* What we tell the kernel we can take: unfinished checksums and TCP
+ * super-segments, or (0) only finished, wire-size frames. The setting stays
+ * with the device after we close it, so it is made on every attach (a
+ * program before us may have left offloads on, and a reader without
+ * virtio-net headers could not tell an unfinished checksum) and undone on
+ * close. */
+static int tap_set_offload(int fd, bool on)
+{
+	unsigned long flags = on ? (unsigned long)(TUN_F_CSUM | TUN_F_TSO4) : 0;
+
+	return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
+}
+
 /* Finish a checksum the kernel left to us (VIRTIO_NET_HDR_F_NEEDS_CSUM):
  * the field at csum_start + csum_offset holds the pseudo-header sum, and
  * the checksum covers everything from csum_start to the end of the frame.
@@ -209,6 +222,8 @@ static void tap_close(struct tapir_link *link)
 {
 	struct tap_link *tap = tap_from_link(link);
 
+	if (tap->vnet_hdr)
+		tap_set_offload(tap->fd, false);
 	close(tap->fd);
 	free(tap);
 }
@@ -272,9 +287,7 @@ static int tap_enable_offload(int fd)
 		return -errno;
 	if (ioctl(fd, TUNSETVNETLE, &little_endian) < 0)
 		return -errno;
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)) < 0)
-		return -errno;
-	return 0;
+	return tap_set_offload(fd, true);
 }
 
 /* Open /dev/net/tun and attach it to the device `ifname`. Returns the file
@@ -298,13 +311,11 @@ static int tap_attach(const char *ifname, bool offload)
 		close(fd);
 		return err;
 	}
-	if (offload) {
-		int err = tap_enable_offload(fd);
+	int err = offload ? tap_enable_offload(fd) : tap_set_offload(fd, false);
 
-		if (err < 0) {
-			close(fd);
-			return err;
-		}
+	if (err < 0) {
+		close(fd);
+		return err;
 	}
 	return fd;
 }
