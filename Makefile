@@ -37,18 +37,19 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: all deps lib apps tests test fuzz-bins test-unit test-sim test-tap test-fuzz-short fuzz \
-        sanitize coverage lint format demo bench clean help
+        sanitize coverage lint format demo bench clean help handout grade
 
 all: lib apps
 
 help:
 	@echo "make            build libtapir.a and the apps into $(BUILD)/"
 	@echo "make test       all tiers: lint, unit, sim, fuzz (short), tap (root)"
-	@echo "make demo       the lab demo (root): network up, ping both ways, pcap in out/demo/"
+	@echo "make demo       DNS, HTTP, WebSocket against tapir; pictures in out/demo/index.html"
 	@echo "make sanitize   unit and sim tests under ASan+UBSan"
 	@echo "make coverage   line coverage of stack/ from the unit and sim tests"
 	@echo "make fuzz       every fuzz harness for FUZZ_SECONDS=60 each"
 	@echo "make lint       clang-tidy, cppcheck and clang-format checks"
+	@echo "make handout LAB=NAME DEST=DIR   a student tree of labs/impl/NAME; make grade there"
 	@echo "make clean"
 
 deps:
@@ -98,6 +99,17 @@ test-tap: apps
 
 test-fuzz-short: $(FUZZ_BIN)
 	@scripts/run-tests.sh fuzz
+
+# ---- implementation labs (labs/impl/README.md) --------------------------------
+
+# A handout's .lab names its lab, so `make grade` there needs no LAB=.
+LAB ?= $(shell cat .lab 2>/dev/null)
+
+handout:
+	@scripts/handout.sh "$(LAB)" "$(DEST)"
+
+grade:
+	@TAPIR_BUILD=$(BUILD) labs/impl/grade.sh "$(LAB)"
 
 # ---- instrumented builds -----------------------------------------------------
 

@@ -19,8 +19,9 @@ lab_cleanup() {
 	"$ROOT/scripts/netns.sh" down "$NS" >/dev/null 2>&1
 }
 
-# lab_start: check root, build if needed, make out/ afresh, bring the network up.
-lab_start() {
+# lab_prepare: check root, build if needed, make out/ afresh, clean up on exit.
+# Enough for a lab whose scripts bring their own networks (Lab 8).
+lab_prepare() {
 	if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 		echo "This lab needs root and /dev/net/tun: run it with sudo." >&2
 		exit 1
@@ -30,6 +31,11 @@ lab_start() {
 	mkdir -p "$OUT"
 	trap lab_cleanup EXIT
 	trap 'exit 130' INT TERM
+}
+
+# lab_start: lab_prepare, then bring the lab network up.
+lab_start() {
+	lab_prepare
 	"$ROOT/scripts/netns.sh" up "$NS"
 	say "Lab network: namespace $NS, tap0 with 10.0.0.1/24 (the Linux kernel); tapir will be 10.0.0.2"
 }

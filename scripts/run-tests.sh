@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-tests.sh — run test tiers and keep one tally across them.
 #
-#   scripts/run-tests.sh all             build, lint, unit, sim, fuzz (short), tap
+#   scripts/run-tests.sh all             build, lint, unit, sim, labs-impl, fuzz (short), tap
 #   scripts/run-tests.sh unit sim ...    just those tiers (already built)
 #
 # Every cmocka case, every "ok"/"not ok" line of a tap script, every fuzz
@@ -84,6 +84,24 @@ tier_fuzz() {
 	done
 }
 
+# The implementation labs (labs/impl/check.sh): each lab's handout builds,
+# its grading tests fail on the stubs and pass on the real source. Every
+# "ok" / "not ok" line counts.
+tier_labs_impl() {
+	note "implementation labs (handouts build, fail on the stubs, pass on the stack)"
+	local log="$log_dir/labs-impl.log" rc p f
+	TAPIR_BUILD="$build" labs/impl/check.sh >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	pass labs-impl "$p"
+	[ "$f" -gt 0 ] && fail labs-impl "$f"
+}
+
 # A tap script prints "ok - what" / "not ok - what" per check, or exits 77
 # to say it was skipped (no root, no /dev/net/tun).
 tier_tap() {
@@ -129,7 +147,7 @@ if [ "${tiers[0]:-all}" = all ]; then
 		exit 1
 	fi
 	echo "built $(ls "$build"/tests/unit "$build"/tests/sim 2>/dev/null | grep -c '^test_') test programs in $((SECONDS - build_start)) s"
-	tiers=(lint unit sim fuzz tap)
+	tiers=(lint unit sim labs-impl fuzz tap)
 fi
 
 start=$SECONDS
@@ -137,6 +155,7 @@ for tier in "${tiers[@]}"; do
 	tier_start=$SECONDS
 	case "$tier" in
 	lint | unit | sim | fuzz | tap) "tier_$tier" ;;
+	labs-impl) tier_labs_impl ;;
 	*) echo "run-tests.sh: unknown tier '$tier'" >&2; exit 2 ;;
 	esac
 	timings+=("$tier $((SECONDS - tier_start)) s")

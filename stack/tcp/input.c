@@ -101,9 +101,43 @@ static void child_link(struct tcp_conn *listener, struct tcp_conn *child)
 	listener->nchildren++;
 }
 
+/* LISTEN, third, for a SYN: a new TCB, a copy of the listening one, in the
+ * listener's backlog (room is made when it is full), starting in LISTEN as
+ * its listener did. NULL, the drop counted, when there is no room or no
+ * memory. */
+static struct tcp_conn *listen_child(struct tcp_conn *listener, const struct ipv4_header *ip,
+                                     const struct tcp_segment *seg)
+{
+	struct tapir_stack *stack = listener->layer->stack;
+
+	if (!backlog_make_room(listener)) {
+		stack_drop(stack, TAPIR_DROP_TCP_BACKLOG_FULL, NULL);
+		return NULL;
+	}
+	struct tcp_conn *c = tcp_conn_new(listener->layer);
+	if (!c) {
+		stack_drop(stack, TAPIR_DROP_TCP_NO_MEMORY, "connection table full");
+		return NULL;
+	}
+	c->local_ip = ip->dst;
+	c->local_port = seg->dst_port;
+	c->remote_ip = ip->src;
+	c->remote_port = seg->src_port;
+	c->nodelay = listener->nodelay;
+	c->keepalive_idle = listener->keepalive_idle;
+	child_link(listener, c);
+	tcp_conn_hash(c);
+	tcp_set_state(c, TCP_EV_PASSIVE_OPEN);
+	c->rcv_wscale = tcp_wscale_for(c->rcvbuf.cap);
+	return c;
+}
+
 static void segment_arrives_listen(struct tcp_conn *listener, const struct ipv4_header *ip,
                                    const struct tcp_segment *seg)
 {
+	/* LAB(handshake) begin: RFC 9293 3.10.7.2, a segment arrives in LISTEN */
+	/* LAB(handshake) stub: (void)listener, (void)ip, (void)seg; */
+	/* LAB(handshake) stub: (void)listen_child, (void)process_syn_options; */
 	struct tapir_stack *stack = listener->layer->stack;
 
 	/* first: an incoming RST is ignored. */
@@ -123,28 +157,11 @@ static void segment_arrives_listen(struct tcp_conn *listener, const struct ipv4_
 		return;
 	}
 	/* third: a SYN. A new TCB, a copy of the listening one, takes it. */
-	if (!backlog_make_room(listener)) {
-		stack_drop(stack, TAPIR_DROP_TCP_BACKLOG_FULL, NULL);
+	struct tcp_conn *c = listen_child(listener, ip, seg);
+	if (!c)
 		return;
-	}
-	struct tcp_conn *c = tcp_conn_new(listener->layer);
-	if (!c) {
-		stack_drop(stack, TAPIR_DROP_TCP_NO_MEMORY, "connection table full");
-		return;
-	}
-	c->local_ip = ip->dst;
-	c->local_port = seg->dst_port;
-	c->remote_ip = ip->src;
-	c->remote_port = seg->src_port;
-	c->nodelay = listener->nodelay;
-	c->keepalive_idle = listener->keepalive_idle;
-	child_link(listener, c);
-	tcp_conn_hash(c);
-	tcp_set_state(c, TCP_EV_PASSIVE_OPEN);
-
 	c->irs = seg->seq;
 	c->rcv_nxt = seg->seq + 1;
-	c->rcv_wscale = tcp_wscale_for(c->rcvbuf.cap);
 	process_syn_options(c, seg, true);
 	c->snd_wnd = seg->window; /* never scaled in a SYN */
 	c->max_snd_wnd = c->snd_wnd;
@@ -160,6 +177,7 @@ static void segment_arrives_listen(struct tcp_conn *listener, const struct ipv4_
 	c->rtt_start = now_of(c);
 	tcp_send_syn(c);
 	/* Data or FIN riding on the SYN is not kept: the peer sends it again. */
+	/* LAB(handshake) end */
 }
 
 /* ---- 3.10.7.3 SYN-SENT ------------------------------------------------------------ */
@@ -181,6 +199,9 @@ static void connection_established(struct tcp_conn *conn, const struct tcp_segme
 static void segment_arrives_syn_sent(struct tcp_conn *conn, const struct ipv4_header *ip,
                                      const struct tcp_segment *seg)
 {
+	/* LAB(handshake) begin: RFC 9293 3.10.7.3, a segment arrives in SYN-SENT */
+	/* LAB(handshake) stub: (void)conn, (void)ip, (void)seg; */
+	/* LAB(handshake) stub: (void)connection_established; */
 	struct tapir_stack *stack = conn->layer->stack;
 	bool ack = seg->flags & TCP_FLAG_ACK;
 
@@ -228,6 +249,7 @@ static void segment_arrives_syn_sent(struct tcp_conn *conn, const struct ipv4_he
 	tcp_set_state(conn, TCP_EV_RCV_SYN);
 	conn->rexmt_at = TAPIR_TIME_NEVER;
 	tcp_send_syn(conn);
+	/* LAB(handshake) end */
 }
 
 /* ---- 3.10.7.4 other states ------------------------------------------------------ */
@@ -440,63 +462,47 @@ static bool is_duplicate_ack(const struct tcp_conn *conn, const struct tcp_segme
 	       conn->snd_una != conn->snd_max;
 }
 
-/* fifth: the ACK field. Returns false when the segment is dropped. */
-static bool check_ack(struct tcp_conn *conn, const struct ipv4_header *ip,
-                      const struct tcp_segment *seg)
+/* fifth, in SYN-RECEIVED: an ACK of our SYN completes the handshake; any
+ * other ACK is answered with <SEQ=SEG.ACK><CTL=RST>. Returns false when the
+ * segment is dropped. */
+static bool ack_of_syn(struct tcp_conn *conn, const struct ipv4_header *ip,
+                       const struct tcp_segment *seg)
 {
+	/* LAB(handshake) begin: RFC 9293 3.10.7.4 fifth, the ACK in SYN-RECEIVED */
+	/* LAB(handshake) stub: (void)conn, (void)ip, (void)seg; */
+	/* LAB(handshake) stub: return false; */
 	struct tapir_stack *stack = conn->layer->stack;
 
-	if (!(seg->flags & TCP_FLAG_ACK)) {
-		stack_drop(stack, TAPIR_DROP_TCP_BAD_FLAGS, "no ACK");
+	if (seq_leq(seg->ack, conn->snd_una) || seq_gt(seg->ack, conn->snd_max)) {
+		stack_drop(stack, TAPIR_DROP_TCP_BAD_ACK, "in SYN-RECEIVED");
+		tcp_send_rst_reply(stack, ip, seg);
 		return false;
 	}
-	if (conn->state == TCP_SYN_RECEIVED) {
-		if (seq_leq(seg->ack, conn->snd_una) || seq_gt(seg->ack, conn->snd_max)) {
-			stack_drop(stack, TAPIR_DROP_TCP_BAD_ACK, "in SYN-RECEIVED");
-			tcp_send_rst_reply(stack, ip, seg);
-			return false;
-		}
-		if (conn->retries == 0)
-			tcp_rtt_sample(conn, now_of(conn) - conn->rtt_start);
-		connection_established(conn, seg);
-		tcp_set_state(conn, TCP_EV_RCV_ACK_OF_SYN);
-		if (conn->listener) {
-			tcp_wake(conn->listener, TAPIR_TCP_ACCEPTABLE);
-		} else {
-			tcp_wake(conn, TAPIR_TCP_CONNECTED | TAPIR_TCP_WRITABLE);
-			conn->connected_reported = true;
-		}
-		/* The application may have closed already (CLOSE in SYN-RECEIVED
-		 * queues the FIN until now). */
-		if (conn->fin_queued && conn->state == TCP_ESTABLISHED)
-			tcp_set_state(conn, TCP_EV_CLOSE);
+	if (conn->retries == 0)
+		tcp_rtt_sample(conn, now_of(conn) - conn->rtt_start);
+	connection_established(conn, seg);
+	tcp_set_state(conn, TCP_EV_RCV_ACK_OF_SYN);
+	if (conn->listener) {
+		tcp_wake(conn->listener, TAPIR_TCP_ACCEPTABLE);
+	} else {
+		tcp_wake(conn, TAPIR_TCP_CONNECTED | TAPIR_TCP_WRITABLE);
+		conn->connected_reported = true;
 	}
-	/* RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
-	if (seq_gt(seg->ack, conn->snd_max) ||
-	    seq_lt(seg->ack, conn->snd_una - conn->max_snd_wnd)) {
-		stack_drop(stack, TAPIR_DROP_TCP_BAD_ACK, NULL);
-		tcp_send_ack(conn);
-		return false;
-	}
-	tcp_sack_update(conn, seg);
-	if (seq_gt(seg->ack, conn->snd_una)) {
-		ack_new_data(conn, seg);
-	} else if (is_duplicate_ack(conn, seg)) {
-		tcp_cc_dupack(conn);
-	} else if (seg->ack == conn->snd_una && tcp_sack_loss_seen(conn)) {
-		/* Data from the peer carries no duplicate ACK, but its SACK
-		 * blocks can still show a hole (RFC 6675 IsLost). */
-		tcp_cc_sack_loss(conn);
-	}
-	update_send_window(conn, seg);
-	if (conn->persist_at != TAPIR_TIME_NEVER && conn->snd_wnd > 0) {
-		/* The window opened: stop probing, and send from SND.UNA again
-		 * (the probe byte may have been refused). */
-		conn->persist_at = TAPIR_TIME_NEVER;
-		conn->persist_backoff = 0;
-		conn->snd_nxt = conn->snd_una;
-	}
+	/* The application may have closed already (CLOSE in SYN-RECEIVED
+	 * queues the FIN until now). */
+	if (conn->fin_queued && conn->state == TCP_ESTABLISHED)
+		tcp_set_state(conn, TCP_EV_CLOSE);
+	return true;
+	/* LAB(handshake) end */
+}
 
+/* fifth, in the states after CLOSE or the peer's FIN: is our FIN
+ * acknowledged now? Returns false when the segment's processing ends here. */
+static bool ack_in_closing_state(struct tcp_conn *conn, const struct tcp_segment *seg)
+{
+	/* LAB(close) begin: RFC 9293 3.10.7.4 fifth, FIN-WAIT-1 to TIME-WAIT */
+	/* LAB(close) stub: (void)conn, (void)seg, (void)fin_acked; */
+	/* LAB(close) stub: return true; */
 	switch (conn->state) {
 	case TCP_FIN_WAIT_1:
 		if (fin_acked(conn)) {
@@ -532,6 +538,48 @@ static bool check_ack(struct tcp_conn *conn, const struct ipv4_header *ip,
 		break;
 	}
 	return true;
+	/* LAB(close) end */
+}
+
+/* fifth: the ACK field. Returns false when the segment is dropped. */
+static bool check_ack(struct tcp_conn *conn, const struct ipv4_header *ip,
+                      const struct tcp_segment *seg)
+{
+	struct tapir_stack *stack = conn->layer->stack;
+
+	if (!(seg->flags & TCP_FLAG_ACK)) {
+		stack_drop(stack, TAPIR_DROP_TCP_BAD_FLAGS, "no ACK");
+		return false;
+	}
+	if (conn->state == TCP_SYN_RECEIVED && !ack_of_syn(conn, ip, seg))
+		return false;
+	/* RFC 5961 5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT. */
+	if (seq_gt(seg->ack, conn->snd_max) ||
+	    seq_lt(seg->ack, conn->snd_una - conn->max_snd_wnd)) {
+		stack_drop(stack, TAPIR_DROP_TCP_BAD_ACK, NULL);
+		tcp_send_ack(conn);
+		return false;
+	}
+	tcp_sack_update(conn, seg);
+	if (seq_gt(seg->ack, conn->snd_una)) {
+		ack_new_data(conn, seg);
+	} else if (is_duplicate_ack(conn, seg)) {
+		tcp_cc_dupack(conn);
+	} else if (seg->ack == conn->snd_una && tcp_sack_loss_seen(conn)) {
+		/* Data from the peer carries no duplicate ACK, but its SACK
+		 * blocks can still show a hole (RFC 6675 IsLost). */
+		tcp_cc_sack_loss(conn);
+	}
+	update_send_window(conn, seg);
+	if (conn->persist_at != TAPIR_TIME_NEVER && conn->snd_wnd > 0) {
+		/* The window opened: stop probing, and send from SND.UNA again
+		 * (the probe byte may have been refused). */
+		conn->persist_at = TAPIR_TIME_NEVER;
+		conn->persist_backoff = 0;
+		conn->snd_nxt = conn->snd_una;
+	}
+
+	return ack_in_closing_state(conn, seg);
 }
 
 /* RCV.NXT moved: runs that now join the in-order data become readable. */
@@ -609,6 +657,8 @@ static bool process_text(struct tcp_conn *conn, const struct trimmed *t)
 /* eighth: the FIN bit, in order. */
 static void check_fin(struct tcp_conn *conn)
 {
+	/* LAB(close) begin: RFC 9293 3.10.7.4 eighth, the FIN bit */
+	/* LAB(close) stub: (void)conn; */
 	conn->rcv_nxt++;
 	conn->fin_received = true;
 	/* The state changes first, so that the ACK below goes out (and shows in
@@ -629,6 +679,7 @@ static void check_fin(struct tcp_conn *conn)
 	}
 	tcp_send_ack(conn);
 	tcp_wake(conn, TAPIR_TCP_READABLE);
+	/* LAB(close) end */
 }
 
 /* In SYN-RECEIVED, the peer's SYN again means our SYN,ACK was lost. */

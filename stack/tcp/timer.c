@@ -49,18 +49,25 @@ void tcp_rexmt_restart(struct tcp_conn *conn)
 	arm(conn, &conn->rexmt_at, now_of(conn) + conn->rto);
 }
 
+/* RFC 6298 2.4 and 2.5: RTO within [TAPIR_TCP_RTO_MIN_MS, TAPIR_TCP_RTO_MAX_MS]
+ * (the RFC's floor is 1 s; tapir's, like Linux's, is 200 ms). */
 static tapir_time clamp_rto(tapir_time rto)
 {
+	/* LAB(rto) begin: RFC 6298 2.4 and 2.5, the bounds on RTO */
+	/* LAB(rto) stub: return rto; */
 	if (rto < TAPIR_MS(TAPIR_TCP_RTO_MIN_MS))
 		return TAPIR_MS(TAPIR_TCP_RTO_MIN_MS);
 	if (rto > TAPIR_MS(TAPIR_TCP_RTO_MAX_MS))
 		return TAPIR_MS(TAPIR_TCP_RTO_MAX_MS);
 	return rto;
+	/* LAB(rto) end */
 }
 
 /* RFC 6298 2.2 and 2.3, with alpha = 1/8, beta = 1/4, K = 4, G = 1 ms. */
 void tcp_rtt_sample(struct tcp_conn *conn, tapir_time r)
 {
+	/* LAB(rto) begin: RFC 6298 2.2 and 2.3, SRTT, RTTVAR and RTO from a sample */
+	/* LAB(rto) stub: (void)conn, (void)r; */
 	if (r < 0)
 		return;
 	if (!conn->rtt_valid) {
@@ -76,6 +83,7 @@ void tcp_rtt_sample(struct tcp_conn *conn, tapir_time r)
 	if (k_rttvar < TAPIR_MS(1))
 		k_rttvar = TAPIR_MS(1);
 	conn->rto = clamp_rto(conn->srtt + k_rttvar);
+	/* LAB(rto) end */
 }
 
 /* RFC 9293 3.8.3: after R2 unanswered retransmissions, close the
@@ -229,8 +237,11 @@ static void keepalive_timeout(struct tcp_conn *conn)
 
 void tcp_timewait_start(struct tcp_conn *conn)
 {
+	/* LAB(close) begin: RFC 9293 3.10.7.4 and 3.10.8, (re)start the 2 MSL wait */
+	/* LAB(close) stub: (void)conn; */
 	tcp_timers_stop(conn);
 	arm(conn, &conn->timewait_at, now_of(conn) + 2 * conn->layer->msl);
+	/* LAB(close) end */
 }
 
 /* The application closed and our FIN is acknowledged: wait a bounded time
@@ -242,10 +253,13 @@ void tcp_finwait2_start(struct tcp_conn *conn)
 
 static void timewait_timeout(struct tcp_conn *conn)
 {
+	/* LAB(close) begin: RFC 9293 3.10.8, the 2 MSL wait is over */
+	/* LAB(close) stub: conn->timewait_at = TAPIR_TIME_NEVER; */
 	conn->timewait_at = TAPIR_TIME_NEVER;
 	timer_event(conn, "2msl", 0);
 	tcp_set_state(conn, TCP_EV_TIMEOUT_2MSL);
 	tcp_conn_closed(conn, 0);
+	/* LAB(close) end */
 }
 
 static void finwait2_timeout(struct tcp_conn *conn)

@@ -25,6 +25,9 @@
 
 size_t ws_header_size(const uint8_t *data, size_t len)
 {
+	/* LAB(ws-frame) begin: RFC 6455 5.2, the header's length from its first two bytes */
+	/* LAB(ws-frame) stub: (void)data, (void)len; */
+	/* LAB(ws-frame) stub: return WS_HEADER_MIN; */
 	size_t size = WS_HEADER_MIN;
 
 	if (len < WS_HEADER_MIN)
@@ -36,6 +39,7 @@ size_t ws_header_size(const uint8_t *data, size_t len)
 	if (data[1] & WS_MASK_BIT)
 		size += WS_MASK_KEY_LEN;
 	return size;
+	/* LAB(ws-frame) end */
 }
 
 static bool opcode_is_known(uint8_t opcode)
@@ -56,6 +60,10 @@ static bool opcode_is_known(uint8_t opcode)
 /* The extended payload length, if any, and where the masking key starts. */
 static size_t read_length(const uint8_t *data, uint64_t *len)
 {
+	/* LAB(ws-frame) begin: RFC 6455 5.2, the payload length in 7, 7+16 or 7+64 bits */
+	/* LAB(ws-frame) stub: (void)data; */
+	/* LAB(ws-frame) stub: *len = 0; */
+	/* LAB(ws-frame) stub: return WS_HEADER_MIN; */
 	uint8_t len7 = data[1] & WS_LEN_BITS;
 	uint64_t v = 0;
 
@@ -71,12 +79,16 @@ static size_t read_length(const uint8_t *data, uint64_t *len)
 		v = (v << 8) | data[2 + i];
 	*len = v;
 	return 10;
+	/* LAB(ws-frame) end */
 }
 
 /* The rules a frame must meet on its own (5.2, 5.5), in the order a reader
  * of the RFC meets them. */
 static enum tapir_drop check_header(const struct ws_header *h, enum ws_role from)
 {
+	/* LAB(ws-frame) begin: RFC 6455 5.1, 5.2 and 5.5, the rules for one frame */
+	/* LAB(ws-frame) stub: (void)h, (void)from, (void)opcode_is_known; */
+	/* LAB(ws-frame) stub: return TAPIR_DROP_NONE; */
 	if (h->rsv != 0)
 		return TAPIR_DROP_WS_RSV_SET; /* "MUST be 0 unless an extension is negotiated" */
 	if (!opcode_is_known(h->opcode))
@@ -90,11 +102,17 @@ static enum tapir_drop check_header(const struct ws_header *h, enum ws_role from
 	if (from == WS_FROM_SERVER && h->masked)
 		return TAPIR_DROP_WS_MASKED; /* 5.1: "the client MUST close a connection" */
 	return TAPIR_DROP_NONE;
+	/* LAB(ws-frame) end */
 }
 
 enum tapir_drop ws_header_parse(const uint8_t *data, size_t len, enum ws_role from,
                                 struct ws_header *h)
 {
+	/* LAB(ws-frame) begin: RFC 6455 5.2, decode the header, then check it */
+	/* LAB(ws-frame) stub: (void)data, (void)len, (void)from; */
+	/* LAB(ws-frame) stub: (void)read_length, (void)check_header; */
+	/* LAB(ws-frame) stub: memset(h, 0, sizeof(*h)); */
+	/* LAB(ws-frame) stub: return TAPIR_DROP_WS_TRUNCATED; */
 	size_t size = ws_header_size(data, len);
 	size_t off;
 
@@ -112,6 +130,7 @@ enum tapir_drop ws_header_parse(const uint8_t *data, size_t len, enum ws_role fr
 		memcpy(h->mask, data + off, WS_MASK_KEY_LEN);
 	h->header_len = size;
 	return check_header(h, from);
+	/* LAB(ws-frame) end */
 }
 
 /* Bytes ws_header_emit() writes for this header. */

@@ -96,6 +96,80 @@ static void test_passive_close(void **state)
 	peer_teardown(&p);
 }
 
+/* FIN-WAIT-2, the peer's FIN: ACK, and the application hears the end of
+ * the stream (a FIN without data). TIME-WAIT then lasts exactly 2*MSL from
+ * that FIN, with no retransmitted FIN to restart it. */
+static void test_time_wait_lasts_two_msl(void **state)
+{
+	(void)state;
+	struct peer p;
+	struct tapir_tcp *c;
+	uint32_t iss;
+	uint16_t port;
+	char buf[8];
+
+	peer_setup(&p);
+	assert_int_equal(tapir_tcp_set_msl(p.h.stack, MSL), 0);
+	open_active(&p, &c, &iss, &port);
+	assert_int_equal(tapir_tcp_shutdown(c), 0);
+	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_FIN, iss + 1, PEER_ISS + 1, 0);
+	assert_string_equal(tapir_tcp_state(c), "FIN-WAIT-1");
+	peer_send_full(&p, PEER_PORT, port, TCP_FLAG_ACK, PEER_ISS + 1, iss + 2, 65535, NULL, NULL,
+	               0);
+	peer_expect_nothing(&p);
+	assert_string_equal(tapir_tcp_state(c), "FIN-WAIT-2");
+
+	p.events = 0;
+	peer_send_full(&p, PEER_PORT, port, TCP_FLAG_ACK | TCP_FLAG_FIN, PEER_ISS + 1, iss + 2,
+	               65535, NULL, NULL, 0);
+	peer_expect(&p, TCP_FLAG_ACK, iss + 2, PEER_ISS + 2, 0);
+	assert_string_equal(tapir_tcp_state(c), "TIME-WAIT");
+	assert_true(p.events & TAPIR_TCP_READABLE);
+	assert_int_equal(tapir_tcp_recv(c, buf, sizeof(buf)), 0);
+
+	harness_advance(&p.h, 2 * MSL - 1);
+	assert_string_equal(tapir_tcp_state(c), "TIME-WAIT");
+	harness_advance(&p.h, 1);
+	assert_string_equal(tapir_tcp_state(c), "CLOSED");
+	assert_int_equal(tapir_tcp_error(c), 0);
+	peer_expect_nothing(&p);
+	peer_teardown(&p);
+}
+
+/* CLOSE-WAIT, the application sends and closes: data and FIN, LAST-ACK.
+ * An ACK of the data alone leaves the connection in LAST-ACK; only the ACK
+ * of the FIN ends it. */
+static void test_last_ack_waits_for_the_ack_of_its_fin(void **state)
+{
+	(void)state;
+	struct peer p;
+	struct tapir_tcp *l, *c;
+	uint32_t iss;
+	char buf[8];
+
+	peer_setup(&p);
+	open_passive(&p, &l, &c, &iss);
+	p.events = 0;
+	peer_send(&p, TCP_FLAG_ACK | TCP_FLAG_FIN, PEER_ISS + 1, iss + 1, NULL, 0);
+	peer_expect(&p, TCP_FLAG_ACK, iss + 1, PEER_ISS + 2, 0);
+	assert_string_equal(tapir_tcp_state(c), "CLOSE-WAIT");
+	assert_true(p.events & TAPIR_TCP_READABLE);
+	assert_int_equal(tapir_tcp_recv(c, buf, sizeof(buf)), 0);
+
+	assert_int_equal(tapir_tcp_send(c, "bye", 3), 3);
+	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, iss + 1, PEER_ISS + 2, 3);
+	assert_int_equal(tapir_tcp_shutdown(c), 0);
+	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_FIN, iss + 4, PEER_ISS + 2, 0);
+	assert_string_equal(tapir_tcp_state(c), "LAST-ACK");
+	peer_send(&p, TCP_FLAG_ACK, PEER_ISS + 2, iss + 4, NULL, 0);
+	assert_string_equal(tapir_tcp_state(c), "LAST-ACK");
+	peer_send(&p, TCP_FLAG_ACK, PEER_ISS + 2, iss + 5, NULL, 0);
+	assert_string_equal(tapir_tcp_state(c), "CLOSED");
+	assert_int_equal(tapir_tcp_error(c), 0);
+	peer_expect_nothing(&p);
+	peer_teardown(&p);
+}
+
 /* Both close at once: our FIN and the peer's FIN cross; FIN-WAIT-1 ->
  * CLOSING on its FIN, CLOSING -> TIME-WAIT on the ACK of ours. */
 static void test_simultaneous_close(void **state)
@@ -396,6 +470,8 @@ int main(void)
 	    cmocka_unit_test(test_new_syn_in_time_wait_opens_a_new_connection),
 	    cmocka_unit_test(test_old_syn_in_time_wait_gets_an_ack),
 	    cmocka_unit_test(test_passive_close),
+	    cmocka_unit_test(test_time_wait_lasts_two_msl),
+	    cmocka_unit_test(test_last_ack_waits_for_the_ack_of_its_fin),
 	    cmocka_unit_test(test_simultaneous_close),
 	    cmocka_unit_test(test_half_close_keeps_receiving),
 	    cmocka_unit_test(test_abort_sends_rst),
