@@ -405,6 +405,18 @@ static bool next_segment(struct tcp_conn *conn, uint32_t *len_out, bool *fin_out
 	return true;
 }
 
+/* Whether the congestion window is what holds the sender back: full (less
+ * than a segment left of it) and no larger than the peer's window. An
+ * application that sends less, or a peer that offers less, leaves cwnd
+ * untested, and RFC 7661 says not to grow what was not tested. */
+static void note_cwnd_limited(struct tcp_conn *conn)
+{
+	uint32_t flight = tcp_flight_size(conn);
+
+	if (conn->cwnd <= conn->snd_wnd && flight + conn->mss > conn->cwnd)
+		conn->cwnd_limited = true;
+}
+
 void tcp_output(struct tcp_conn *conn)
 {
 	if (!can_send_data(conn->state))
@@ -441,5 +453,6 @@ void tcp_output(struct tcp_conn *conn)
 		if (conn->rexmt_at == TAPIR_TIME_NEVER)
 			tcp_rexmt_restart(conn);
 	}
+	note_cwnd_limited(conn);
 	tcp_persist_check(conn);
 }

@@ -154,6 +154,10 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	unsigned dupacks;
 	bool in_recovery;
+	/* tcp_output found the congestion window full (not the peer's window,
+	 * not the application) since the last new ACK: cwnd may grow (RFC
+	 * 7661; RFC 5681 3.1 grows a window that is in use). */
+	bool cwnd_limited;
 	uint32_t recover;
 
 	/* Timers: the time each one is due, or TAPIR_TIME_NEVER. */

@@ -379,6 +379,11 @@ void tcp_cc_new_ack(struct tcp_conn *conn, uint32_t acked)
 		}
 		return;
 	}
+	/* RFC 7661: grow only a window the sender was using up. */
+	bool was_limited = conn->cwnd_limited;
+	conn->cwnd_limited = false;
+	if (!was_limited)
+		return;
 	if (conn->cwnd < conn->ssthresh) {
 		conn->cwnd += acked < mss ? acked : mss; /* slow start, RFC 5681 eq. 2 */
 		tcp_cc_event(conn, "slow start");

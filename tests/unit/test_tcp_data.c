@@ -565,10 +565,49 @@ static void test_sack_loss_seen_on_data_segments(void **state)
 	peer_teardown(&p);
 }
 
+/* RFC 7661: an application that sends a little at a time never fills the
+ * congestion window, so the ACKs of its data say nothing about the path and
+ * must not grow cwnd (tapir once grew it to 73 MB this way); once the
+ * application sends more than the window holds, slow start goes on. */
+static void test_cwnd_grows_only_when_used(void **state)
+{
+	(void)state;
+	struct peer p;
+	struct est e;
+	static char bulk[64 * 1024];
+
+	peer_setup(&p);
+	establish(&p, &e);
+	assert_int_equal(tapir_tcp_set_option(e.c, TAPIR_TCP_NODELAY, 1), 0);
+	size_t mark = p.h.nevents;
+	uint32_t seq = e.iss + 1;
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(tapir_tcp_send(e.c, "request", 7), 7);
+		peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, seq, PEER_ISS + 1, 7);
+		seq += 7;
+		pack(&p, &e, TCP_FLAG_ACK, PEER_ISS + 1, seq, 65535, NULL, 0);
+		peer_advance(&p, TAPIR_MS(10));
+	}
+	assert_true(harness_find_event(&p.h, mark, "slow start") < 0);
+	/* Now more than the initial window: the window fills, and the ACKs
+	 * grow it. */
+	assert_int_equal(tapir_tcp_send(e.c, bulk, sizeof(bulk)), (long)sizeof(bulk));
+	struct tcp_segment seg;
+	uint32_t highest = seq;
+	while (peer_recv(&p, &seg))
+		highest = seg.seq + (uint32_t)seg.payload_len;
+	assert_true(highest - seq < sizeof(bulk)); /* cwnd held some back */
+	pack(&p, &e, TCP_FLAG_ACK, PEER_ISS + 1, highest, 65535, NULL, 0);
+	assert_true(harness_find_event(&p.h, mark, "slow start") >= 0);
+	tapir_tcp_close(e.c);
+	peer_teardown(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retransmission_backoff_and_give_up),
+	    cmocka_unit_test(test_cwnd_grows_only_when_used),
 	    cmocka_unit_test(test_syn_retransmission_and_give_up),
 	    cmocka_unit_test(test_zero_window_probing),
 	    cmocka_unit_test(test_window_update_after_read),
