@@ -1,8 +1,9 @@
 /*
  * icmp.c — the Internet Control Message Protocol for a host (RFC 792,
  * RFC 1122 section 3.2.2): answering echo requests, sending echo requests
- * for tapir-ping, and sending error messages (destination unreachable,
- * time exceeded) about datagrams we could not deliver.
+ * for tapir-ping, sending error messages (destination unreachable, time
+ * exceeded) about datagrams we could not deliver, and passing those that
+ * come to us about our own TCP segments up to TCP.
  *
  * Error messages quote the offending datagram's IP header and the first
  * 8 bytes of its payload, are never sent about another ICMP error, a
@@ -78,6 +79,25 @@ static void icmp_echo_reply_arrives(struct tapir_stack *stack, const struct ipv4
 		stack->icmp.echo_fn(stack->icmp.echo_user, &reply);
 }
 
+/* An error about a datagram we sent (RFC 1122 3.2.2.1, 3.2.2.4): TCP acts
+ * on it (tcp/icmp.c). UDP's sockets have no way to hear of it yet, so for
+ * UDP it is only traced (above) and counted as unhandled. */
+static void icmp_error_arrives(struct tapir_stack *stack, const struct icmp_message *msg)
+{
+	struct icmp_quoted q;
+	enum tapir_drop reason = icmp_parse_quoted(msg, &q);
+
+	if (reason != TAPIR_DROP_NONE) {
+		stack_drop(stack, reason, "the quoted datagram");
+		return;
+	}
+	if (q.src != stack->ip || q.protocol != IPV4_PROTO_TCP) {
+		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, NULL);
+		return;
+	}
+	tcp_icmp_error_arrives(stack, msg->type, msg->code, &q);
+}
+
 void icmp_packet_arrives(struct tapir_stack *stack, const struct ipv4_header *ip)
 {
 	struct icmp_message msg;
@@ -96,9 +116,11 @@ void icmp_packet_arrives(struct tapir_stack *stack, const struct ipv4_header *ip
 	case ICMP_ECHO_REPLY:
 		icmp_echo_reply_arrives(stack, ip, &msg);
 		break;
+	case ICMP_DEST_UNREACHABLE:
+	case ICMP_TIME_EXCEEDED:
+		icmp_error_arrives(stack, &msg);
+		break;
 	default:
-		/* Unreachables and time exceeded are traced above; tapir's UDP
-		 * and TCP do not act on them (RFC 1122 says they SHOULD: later). */
 		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, NULL);
 		break;
 	}

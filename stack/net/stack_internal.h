@@ -198,10 +198,14 @@ void udp_init(struct tapir_stack *stack);
 void udp_free(struct tapir_stack *stack);
 void udp_datagram_arrives(struct tapir_stack *stack, const struct ipv4_header *ip);
 
-/* TCP (tcp/): the four hooks the lower layers call. */
+/* TCP (tcp/): the hooks the lower layers call. */
+struct icmp_quoted;
 int tcp_init(struct tapir_stack *stack);
 void tcp_free(struct tapir_stack *stack);
 void tcp_segment_arrives(struct tapir_stack *stack, const struct ipv4_header *ip);
+/* An ICMP error (type, code) about a TCP segment we sent, quoted in q. */
+void tcp_icmp_error_arrives(struct tapir_stack *stack, uint8_t type, uint8_t code,
+                            const struct icmp_quoted *q);
 tapir_time tcp_poll(struct tapir_stack *stack, tapir_time now);
 
 #endif /* TAPIR_STACK_INTERNAL_H */

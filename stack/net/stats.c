@@ -79,6 +79,8 @@ static const struct name_row drop_rows[] = {
     [TAPIR_DROP_TCP_BROADCAST] = {"tcp", "broadcast", "TCP to or from a broadcast address"},
     [TAPIR_DROP_TCP_AFTER_CLOSE] = {"tcp", "after-close",
                                     "data after the application closed (discarded)"},
+    [TAPIR_DROP_TCP_ICMP_STALE] = {"tcp", "icmp-stale",
+                                   "ICMP error about no connection or data not in flight"},
     [TAPIR_DROP_DNS_TRUNCATED] = {"dns", "truncated", "message ends inside a field"},
     [TAPIR_DROP_DNS_BAD_POINTER] = {"dns", "bad-pointer",
                                     "compression pointer forward or past the end"},
@@ -168,6 +170,7 @@ static const struct name_row counter_rows[] = {
     [TAPIR_CNT_ICMP_UNREACH_TX] = {"icmp", "unreachable-tx", "destination unreachables sent"},
     [TAPIR_CNT_UDP_RX] = {"udp", "rx", "datagrams received"},
     [TAPIR_CNT_UDP_TX] = {"udp", "tx", "datagrams sent"},
+    [TAPIR_CNT_TCP_ICMP_ERRORS] = {"tcp", "icmp-errors", "ICMP errors about our connections"},
 };
 
 static_assert(sizeof(counter_rows) / sizeof(counter_rows[0]) == TAPIR_CNT__COUNT,

@@ -37,6 +37,7 @@ static const char *const event_names[TCP_EV__COUNT] = {
     [TCP_EV_TIMEOUT_FIN_WAIT_2] = "FIN-WAIT-2 timeout",
     [TCP_EV_EVICT] = "backlog full",
     [TCP_EV_RCV_NEW_SYN] = "rcv SYN of a new connection",
+    [TCP_EV_RCV_ICMP_HARD] = "rcv ICMP unreachable",
 };
 
 /* The diagram, row by row. Opening first, then data-phase closing, then
@@ -70,6 +71,7 @@ static const struct tcp_fsm_row fsm[] = {
 
     /* Reset processing (RFC 9293 3.5.3, 3.10.7.3, 3.10.7.4 "second"). */
     {TCP_SYN_SENT, TCP_EV_RCV_RST, TCP_CLOSED, "rcv RST,ACK / connection refused"},
+    {TCP_SYN_SENT, TCP_EV_RCV_ICMP_HARD, TCP_CLOSED, "rcv ICMP port unreachable / refused"},
     {TCP_SYN_RECEIVED, TCP_EV_RCV_RST, TCP_CLOSED, "rcv RST"},
     {TCP_ESTABLISHED, TCP_EV_RCV_RST, TCP_CLOSED, "rcv RST / connection reset"},
     {TCP_FIN_WAIT_1, TCP_EV_RCV_RST, TCP_CLOSED, "rcv RST / connection reset"},

@@ -55,6 +55,7 @@ enum tcp_event {
 	TCP_EV_TIMEOUT_FIN_WAIT_2, /* the closed application waited too long for a FIN */
 	TCP_EV_EVICT,              /* backlog full: the oldest half-open connection goes */
 	TCP_EV_RCV_NEW_SYN,        /* TIME-WAIT: a SYN that starts a new incarnation */
+	TCP_EV_RCV_ICMP_HARD,      /* SYN-SENT: ICMP port/protocol unreachable (tcp/icmp.c) */
 	TCP_EV__COUNT
 };
 
@@ -158,6 +159,9 @@ struct tcp_conn {
 	 * not the application) since the last new ACK: cwnd may grow (RFC
 	 * 7661; RFC 5681 3.1 grows a window that is in use). */
 	bool cwnd_limited;
+	/* The last ICMP error about this connection (RFC 1122 4.2.3.9), as a
+	 * negative errno; reported instead of -ETIMEDOUT if it times out. */
+	int soft_error;
 	uint32_t recover;
 
 	/* Timers: the time each one is due, or TAPIR_TIME_NEVER. */

@@ -87,13 +87,14 @@ void tcp_rtt_sample(struct tcp_conn *conn, tapir_time r)
 }
 
 /* RFC 9293 3.8.3: after R2 unanswered retransmissions, close the
- * connection: RST to the peer, -ETIMEDOUT to the application. */
+ * connection: RST to the peer, -ETIMEDOUT to the application, or the ICMP
+ * error that came meanwhile, which says more (RFC 1122 4.2.3.9). */
 static void give_up(struct tcp_conn *conn)
 {
 	if (tcp_state_synchronized(conn->state))
 		tcp_send_rst(conn);
 	tcp_set_state(conn, TCP_EV_TIMEOUT_RETRY);
-	tcp_conn_closed(conn, -ETIMEDOUT);
+	tcp_conn_closed(conn, conn->soft_error ? conn->soft_error : -ETIMEDOUT);
 }
 
 /* Loss detected by timeout (RFC 5681 3.1, equation 4; RFC 6582 for

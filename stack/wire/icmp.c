@@ -22,6 +22,7 @@
 
 #include "wire/bytes.h"
 #include "wire/checksum.h"
+#include "wire/ipv4.h"
 
 enum tapir_drop icmp_parse(const uint8_t *data, size_t len, struct icmp_message *msg)
 {
@@ -36,6 +37,27 @@ enum tapir_drop icmp_parse(const uint8_t *data, size_t len, struct icmp_message 
 	msg->seq = read_be16(&data[6]);
 	msg->data = data + ICMP_HEADER_LEN;
 	msg->data_len = len - ICMP_HEADER_LEN;
+	return TAPIR_DROP_NONE;
+}
+
+enum tapir_drop icmp_parse_quoted(const struct icmp_message *msg, struct icmp_quoted *q)
+{
+	const uint8_t *ip = msg->data;
+	size_t ihl;
+
+	if (msg->data_len < IPV4_HEADER_LEN + 8 || (ip[0] >> 4) != 4)
+		return TAPIR_DROP_ICMP_TRUNCATED;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < IPV4_HEADER_LEN || msg->data_len < ihl + 8)
+		return TAPIR_DROP_ICMP_TRUNCATED;
+	if ((read_be16(&ip[6]) & 0x1fff) != 0) /* a later fragment: no ports */
+		return TAPIR_DROP_ICMP_TRUNCATED;
+	q->protocol = ip[9];
+	q->src = read_be32(&ip[12]);
+	q->dst = read_be32(&ip[16]);
+	q->src_port = read_be16(&ip[ihl]);
+	q->dst_port = read_be16(&ip[ihl + 2]);
+	q->tcp_seq = read_be32(&ip[ihl + 4]);
 	return TAPIR_DROP_NONE;
 }
 

@@ -29,6 +29,23 @@ struct icmp_message {
 	size_t data_len;
 };
 
+/* What an ICMP error quotes of the datagram that caused it (RFC 792: its
+ * IP header and at least the first 8 bytes of its payload, which hold the
+ * ports and, for TCP, the sequence number). */
+struct icmp_quoted {
+	uint8_t protocol;
+	tapir_ip src, dst; /* of the quoted datagram: src is us when we sent it */
+	uint16_t src_port, dst_port;
+	uint32_t tcp_seq; /* bytes 4-7 of a quoted TCP header */
+};
+
+/* Read the quoted datagram of an error message (destination unreachable,
+ * time exceeded). Returns TAPIR_DROP_NONE, or TAPIR_DROP_ICMP_TRUNCATED
+ * when the data is not an IPv4 header (version 4, IHL of at least 5) plus
+ * 8 bytes, or the quote is of a fragment other than the first (it holds
+ * no ports). */
+enum tapir_drop icmp_parse_quoted(const struct icmp_message *msg, struct icmp_quoted *q);
+
 /* Checks the length and the checksum over the whole message.
  * Returns TAPIR_DROP_NONE, TAPIR_DROP_ICMP_TRUNCATED or _BAD_CHECKSUM. */
 enum tapir_drop icmp_parse(const uint8_t *data, size_t len, struct icmp_message *msg);

@@ -3,7 +3,7 @@
 # 10 MB each way byte-exact, through 5% random loss in both directions
 # (nftables on the kernel side) and through delay, jitter, reordering and
 # duplication from tapir's own fault injector; refused connections both
-# ways; and the kernel's view (ss) agreeing with tapir's trace through a
+# ways, also by a firewall's ICMP port unreachable; and the kernel's view (ss) agreeing with tapir's trace through a
 # close begun by each side.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -76,6 +76,24 @@ out=$(in_ns "$ROOT/$BUILD/tapir-nc" 10.0.0.1 5999 </dev/null 2>&1)
 rc=$?
 check "tapir-nc to a closed kernel port: refused, exit 1 ($rc)" \
 	bash -c "[ $rc -eq 1 ] && grep -qi refused <<<'$out'"
+
+# A firewall that rejects with ICMP port unreachable instead of a RST: tapir
+# takes the ICMP error (RFC 1122 4.2.3.9) and gives up at once, instead of
+# retransmitting its SYN for a minute.
+in_ns nft -f - <<'NFT'
+table inet tapirreject {
+	chain in { type filter hook input priority 0; iifname "tap0" tcp dport 5998 reject with icmp type port-unreachable; }
+}
+NFT
+t0=$SECONDS
+out=$(in_ns timeout 30 "$ROOT/$BUILD/tapir-nc" --trace "$WORK/icmp.jsonl" 10.0.0.1 5998 </dev/null 2>&1)
+rc=$?
+took=$((SECONDS - t0))
+in_ns nft delete table inet tapirreject
+check "tapir-nc to a port a firewall rejects with ICMP: refused at once, exit 1 ($rc, ${took} s)" \
+	bash -c "[ $rc -eq 1 ] && [ $took -lt 5 ] && grep -qi refused <<<'$out'"
+check "tapir's trace: SYN-SENT -> CLOSED on the ICMP error" \
+	grep -q '"from":"SYN-SENT","to":"CLOSED","cause":"rcv ICMP port unreachable' "$WORK/icmp.jsonl"
 
 # ---- 5% loss in both directions on the kernel side (nftables) ----------------------
 in_ns nft -f - <<'NFT'

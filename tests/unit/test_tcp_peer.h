@@ -253,6 +253,16 @@ static inline void open_passive(struct peer *p, struct tapir_tcp **listener,
 	peer_expect_nothing(p);
 }
 
+/* connect() to 10.0.0.1:PEER_PORT and take the SYN it sends: the
+ * connection stays in SYN-SENT; *syn is that SYN. */
+static inline void open_syn_sent(struct peer *p, struct tapir_tcp **conn, struct tcp_segment *syn)
+{
+	assert_int_equal(
+	    tapir_tcp_connect(p->h.stack, HARNESS_PEER_IP, PEER_PORT, app_record, p, conn), 0);
+	assert_true(peer_recv(p, syn));
+	assert_int_equal(syn->flags, TCP_FLAG_SYN);
+}
+
 /* Active open to 10.0.0.1:PEER_PORT: returns the connection, its ISS and
  * local port. */
 static inline void open_active(struct peer *p, struct tapir_tcp **conn, uint32_t *iss,

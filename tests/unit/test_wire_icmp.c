@@ -205,6 +205,40 @@ static void test_emit_huge_data_len_does_not_wrap(void **state)
 	assert_int_equal(icmp_emit(&msg, out, sizeof(out)), 0);
 }
 
+/* The datagram an error quotes: a 24-byte IP header (with options) then
+ * TCP ports and sequence number; later fragments and short quotes are
+ * refused (they hold no ports). */
+static void test_parse_quoted(void **state)
+{
+	(void)state;
+	uint8_t data[24 + 8] = {
+	    0x46, 0, 0, 60, 0, 1, 0x40, 0, 64,   6,    0,    0,    10,   0,    0,    2,
+	    10,   0, 0, 1,  1, 1, 1,    0, 0x9c, 0x40, 0x00, 0x50, 0x11, 0x22, 0x33, 0x44,
+	};
+	struct icmp_message msg = {.type = 3, .code = 3, .data = data, .data_len = sizeof(data)};
+	struct icmp_quoted q;
+
+	assert_int_equal(icmp_parse_quoted(&msg, &q), TAPIR_DROP_NONE);
+	assert_int_equal(q.protocol, 6);
+	assert_int_equal(q.src, TAPIR_IP(10, 0, 0, 2));
+	assert_int_equal(q.dst, TAPIR_IP(10, 0, 0, 1));
+	assert_int_equal(q.src_port, 40000);
+	assert_int_equal(q.dst_port, 80);
+	assert_int_equal(q.tcp_seq, 0x11223344);
+	for (size_t n = 0; n < sizeof(data); n++) {
+		msg.data_len = n;
+		assert_int_equal(icmp_parse_quoted(&msg, &q), TAPIR_DROP_ICMP_TRUNCATED);
+	}
+	msg.data_len = sizeof(data);
+	data[7] = 1; /* fragment offset 8: not the first piece */
+	assert_int_equal(icmp_parse_quoted(&msg, &q), TAPIR_DROP_ICMP_TRUNCATED);
+	data[7] = 0;
+	data[0] = 0x44; /* IHL 4 */
+	assert_int_equal(icmp_parse_quoted(&msg, &q), TAPIR_DROP_ICMP_TRUNCATED);
+	data[0] = 0x66; /* version 6 */
+	assert_int_equal(icmp_parse_quoted(&msg, &q), TAPIR_DROP_ICMP_TRUNCATED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_bad_checksum),
 	    cmocka_unit_test(test_emit_buffer_too_small),
 	    cmocka_unit_test(test_emit_huge_data_len_does_not_wrap),
+	    cmocka_unit_test(test_parse_quoted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,7 @@ enum tapir_drop {
 	TAPIR_DROP_TCP_OOO_FULL,      /* out-of-order queue full */
 	TAPIR_DROP_TCP_BROADCAST,     /* segment to or from a broadcast/multicast address */
 	TAPIR_DROP_TCP_AFTER_CLOSE,   /* data for an application that closed (ACKed, discarded) */
+	TAPIR_DROP_TCP_ICMP_STALE,    /* ICMP error about no connection, or data not in flight */
 
 	/* DNS (wire/dns.c, dns/): answers the resolver refuses, RFC 1035 4.1 */
 	TAPIR_DROP_DNS_TRUNCATED,        /* message ends inside the header, a name or a record */
@@ -167,6 +168,7 @@ enum tapir_counter {
 	TAPIR_CNT_ICMP_UNREACH_TX,
 	TAPIR_CNT_UDP_RX,
 	TAPIR_CNT_UDP_TX,
+	TAPIR_CNT_TCP_ICMP_ERRORS, /* ICMP errors TCP took for one of its connections */
 	TAPIR_CNT__COUNT
 };
 
