@@ -34,7 +34,7 @@ done
 # The same files for both servers.
 root="$work/root"
 mkdir -p "$root"
-cp www/* "$root/"
+cp -r www/. "$root/"
 head -c $((100 * 1024 * 1024)) /dev/zero | tr '\0' 'x' >"$root/100mb.bin"
 chmod -R a+rX "$work"
 small=index.html

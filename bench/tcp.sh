@@ -38,54 +38,66 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 hz=$(getconf CLK_TCK)
 
-# ---- tapir ----------------------------------------------------------------------------
-ip netns exec "$ns" "$build/tapir-echo" -B 1024 &
-tapir=$!
-pids+=("$tapir")
-sleep 0.5
-in_ns ping -c 1 -W 2 10.0.0.2 >/dev/null
+# Every rate is the median of $runs runs (one run of this path varies by up
+# to a factor of two on a shared 2-core machine); CPU is over all the runs.
+runs=${RUNS:-3}
+median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-c0=$(cpu_ticks "$tapir")
-t0=$(now)
-head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.0.2:9
-to_tapir_s=$(elapsed "$t0")
-to_tapir_cpu=$(awk -v c="$(( $(cpu_ticks "$tapir") - c0 ))" -v hz="$hz" -v s="$to_tapir_s" \
-	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+# transfer in|out: one run of $mb MB to tapir's discard port (in) or from
+# its chargen port (out); prints the seconds it took.
+transfer() {
+	local t0
+	t0=$(now)
+	if [ "$1" = in ]; then
+		head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.0.2:9
+	else
+		(in_ns socat -u -b 65536 TCP:10.0.0.2:19 - 2>/dev/null || true) |
+			head -c "${mb}000000" >/dev/null
+	fi
+	elapsed "$t0"
+}
 
-c0=$(cpu_ticks "$tapir")
-t0=$(now)
-(in_ns socat -u -b 65536 TCP:10.0.0.2:19 - 2>/dev/null || true) | head -c "${mb}000000" >/dev/null
-from_tapir_s=$(elapsed "$t0")
-from_tapir_cpu=$(awk -v c="$(( $(cpu_ticks "$tapir") - c0 ))" -v hz="$hz" -v s="$from_tapir_s" \
-	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
+# measure PID in|out: "MEDIAN-MB/s CPU%" over $runs transfers.
+measure() {
+	local pid=$1 rates=() c0 secs total=0
+	c0=$(cpu_ticks "$pid")
+	for _ in $(seq 1 "$runs"); do
+		secs=$(transfer "$2")
+		rates+=("$(mbps "$secs")")
+		total=$(awk -v a="$total" -v b="$secs" 'BEGIN { print a + b }')
+	done
+	echo "$(median "${rates[@]}") $(awk -v c="$(( $(cpu_ticks "$pid") - c0 ))" -v hz="$hz" \
+		-v s="$total" 'BEGIN { printf "%.0f%%", 100 * c / hz / s }')"
+	echo "  $2 runs: ${rates[*]} MB/s" >&2
+}
 
-# Both directions again with offload: a second tapir-echo (a TAP device
-# takes one reader) with --offload, TCP in 64 KiB super-segments both ways;
-# then the first one comes back for the idle-connection count.
-kill "$tapir"
-wait "$tapir" 2>/dev/null || true
-ip netns exec "$ns" "$build/tapir-echo" -B 1024 --offload &
-offload=$!
-sleep 0.5
-c0=$(cpu_ticks "$offload")
-t0=$(now)
-head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.0.2:9
-off_in_s=$(elapsed "$t0")
-off_in_cpu=$(awk -v c="$(( $(cpu_ticks "$offload") - c0 ))" -v hz="$hz" -v s="$off_in_s" \
-	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
-c0=$(cpu_ticks "$offload")
-t0=$(now)
-(in_ns socat -u -b 65536 TCP:10.0.0.2:19 - 2>/dev/null || true) | head -c "${mb}000000" >/dev/null
-off_out_s=$(elapsed "$t0")
-off_out_cpu=$(awk -v c="$(( $(cpu_ticks "$offload") - c0 ))" -v hz="$hz" -v s="$off_out_s" \
-	'BEGIN { printf "%.0f%%", 100 * c / hz / s }')
-kill "$offload"
-wait "$offload" 2>/dev/null || true
-ip netns exec "$ns" "$build/tapir-echo" -B 1024 &
-tapir=$!
-pids+=("$tapir")
-sleep 0.5
+# start_echo ARGS...: a tapir-echo in the namespace; sets TAPIR.
+start_echo() {
+	ip netns exec "$ns" "$build/tapir-echo" -B 1024 "$@" &
+	TAPIR=$!
+	pids+=("$TAPIR")
+	sleep 0.5
+	in_ns ping -c 1 -W 2 10.0.0.2 >/dev/null
+}
+stop_echo() {
+	kill "$TAPIR"
+	wait "$TAPIR" 2>/dev/null || true
+}
 
+# ---- tapir, wire-size frames, then with --offload (TCP super-segments) -------------
+start_echo
+read -r to_tapir to_tapir_cpu < <(measure "$TAPIR" in)
+read -r from_tapir from_tapir_cpu < <(measure "$TAPIR" out)
+stop_echo
+start_echo --offload
+read -r off_in off_in_cpu < <(measure "$TAPIR" in)
+read -r off_out off_out_cpu < <(measure "$TAPIR" out)
+stop_echo
+
+# ---- memory per idle connection ----------------------------------------------------
+start_echo
+tapir=$TAPIR
 rss0=$(rss_kb "$tapir")
 coproc IDLE { ip netns exec "$ns" /usr/bin/python3 bench/idle_conns.py 10.0.0.2 9 "$nconn"; }
 read -r ready made <&"${IDLE[0]}" || true
@@ -101,14 +113,21 @@ wait "$tapir" 2>/dev/null || true
 
 # ---- the raw TAP ceiling ------------------------------------------------------------
 ip -n "$ns" neigh replace 10.0.0.2 lladdr 02:54:41:50:00:02 dev tap0
-raw_out=$(in_ns "$build/bench/tap_raw" source tap0 "$mb" | sed -n 's/.*: \([0-9.]*\) MB\/s/\1/p')
-ip netns exec "$ns" "$build/bench/tap_raw" sink tap0 3 >"/tmp/tpbt-sink.$$" &
-sink=$!
-sleep 0.3
-in_ns "$build/bench/udp_pingpong" blast 10.0.0.2 9 4 1472 >/dev/null
-wait "$sink" || true
-raw_in=$(sed -n 's/.*s: \([0-9.]*\) MB\/s.*/\1/p' "/tmp/tpbt-sink.$$")
-rm -f "/tmp/tpbt-sink.$$"
+raws_out=()
+raws_in=()
+for _ in $(seq 1 "$runs"); do
+	raws_out+=("$(in_ns "$build/bench/tap_raw" source tap0 "$mb" | sed -n 's/.*: \([0-9.]*\) MB\/s/\1/p')")
+	ip netns exec "$ns" "$build/bench/tap_raw" sink tap0 3 >"/tmp/tpbt-sink.$$" &
+	sink=$!
+	sleep 0.3
+	in_ns "$build/bench/udp_pingpong" blast 10.0.0.2 9 4 1472 >/dev/null
+	wait "$sink" || true
+	raws_in+=("$(sed -n 's/.*s: \([0-9.]*\) MB\/s.*/\1/p' "/tmp/tpbt-sink.$$")")
+	rm -f "/tmp/tpbt-sink.$$"
+done
+raw_out=$(median "${raws_out[@]}")
+raw_in=$(median "${raws_in[@]}")
+echo "  raw runs: in ${raws_in[*]}, out ${raws_out[*]} MB/s" >&2
 
 # ---- the kernel to itself over veth ---------------------------------------------------
 ip netns add "$nsk"
@@ -117,29 +136,34 @@ ip -n "$ns" addr add 10.0.1.1/24 dev "vt$$"
 ip -n "$nsk" addr add 10.0.1.2/24 dev "vk$$"
 ip -n "$ns" link set "vt$$" up
 ip -n "$nsk" link set "vk$$" up
-ip netns exec "$nsk" socat -u TCP-LISTEN:9,reuseaddr /dev/null &
+ip netns exec "$nsk" socat -u TCP-LISTEN:9,reuseaddr,fork /dev/null &
 pids+=($!)
 sleep 0.3
-t0=$(now)
-head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.1.2:9
-kernel_s=$(elapsed "$t0")
+kernel_rates=()
+for _ in $(seq 1 "$runs"); do
+	t0=$(now)
+	head -c "${mb}000000" /dev/zero | in_ns socat -u -b 65536 - TCP:10.0.1.2:9
+	kernel_rates+=("$(mbps "$(elapsed "$t0")")")
+done
+kernel=$(median "${kernel_rates[@]}")
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 table=$(cat <<TABLE
 
 ### TCP bulk throughput and idle connections — $(date -u +%Y-%m-%d), $(nproc) cores, $cpu, kernel $(uname -r)
 
-\`sudo bench/tcp.sh $mb $nconn\` — $mb MB each way.
+\`sudo bench/tcp.sh $mb $nconn\` — $mb MB each way; each rate is the median of $runs runs.
+The raw TAP programs only read or write frames: the ceiling a stack on this link can approach.
 
-| path | MB/s | tapir CPU |
-| --- | --- | --- |
-| kernel -> tapir (socat to tapir-echo discard) | $(mbps "$to_tapir_s") | $to_tapir_cpu |
-| tapir -> kernel (socat from tapir-echo chargen) | $(mbps "$from_tapir_s") | $from_tapir_cpu |
-| kernel -> tapir, \`--offload\` (64 KiB super-segments) | $(mbps "$off_in_s") | $off_in_cpu |
-| tapir -> kernel, \`--offload\` (64 KiB super-segments) | $(mbps "$off_out_s") | $off_out_cpu |
-| raw TAP, kernel -> reader (tap_raw sink; UDP blast with sendmmsg, 1472 B) | $raw_in | - |
-| raw TAP, writer -> kernel (tap_raw source, 1514-byte frames) | $raw_out | - |
-| kernel -> kernel over veth (socat) | $(mbps "$kernel_s") | - |
+| path | MB/s | / raw TAP | tapir CPU |
+| --- | --- | --- | --- |
+| kernel -> tapir (socat to tapir-echo discard) | $to_tapir | $(ratio "$to_tapir" "$raw_in") | $to_tapir_cpu |
+| tapir -> kernel (socat from tapir-echo chargen) | $from_tapir | $(ratio "$from_tapir" "$raw_out") | $from_tapir_cpu |
+| kernel -> tapir, \`--offload\` (64 KiB super-segments) | $off_in | $(ratio "$off_in" "$raw_in") | $off_in_cpu |
+| tapir -> kernel, \`--offload\` (64 KiB super-segments) | $off_out | $(ratio "$off_out" "$raw_out") | $off_out_cpu |
+| raw TAP, kernel -> reader (tap_raw sink; UDP blast with sendmmsg, 1472 B) | $raw_in | 1 | - |
+| raw TAP, writer -> kernel (tap_raw source, 1514-byte frames) | $raw_out | 1 | - |
+| kernel -> kernel over veth (socat) | $kernel | - | - |
 
 Idle connections: ${made:-0} of $nconn held open; tapir-echo's resident memory went from
 $((rss0 / 1024)) MiB to $((rss1 / 1024)) MiB, about $per_conn bytes per idle connection.

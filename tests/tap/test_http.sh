@@ -24,7 +24,7 @@ curl_ns() { in_ns curl -s --max-time 20 "$@"; }
 # ---- the document root ----------------------------------------------------------------
 ROOTDIR="$WORK/root"
 mkdir -p "$ROOTDIR/dir" "$WORK/outside"
-cp "$ROOT"/www/* "$ROOTDIR/"
+cp -r "$ROOT"/www/. "$ROOTDIR/"
 printf 'small file for tapir\n' >"$ROOTDIR/small.txt"
 head -c $((10 * 1024 * 1024)) /dev/urandom >"$ROOTDIR/big.bin"
 printf 'index of dir\n' >"$ROOTDIR/dir/index.html"
