@@ -71,12 +71,16 @@ static void ack_strategy(struct conn_facts *f)
 		const struct graph_segment *s = &c->seg[i];
 		int me = s->sender, other = 1 - me;
 
-		if ((s->flags & FLAG_ACK) && pending[me] > 0 &&
+		/* An ACK of data: it moves the acknowledgment on, after data came.
+		 * Counted wherever the capture was taken: at the data's sender the
+		 * ACKs of a burst all arrive after it, with nothing "pending". The
+		 * delay is known only where the data arrived before its ACK left. */
+		if ((s->flags & FLAG_ACK) && f->ack[me].data_segments > 0 &&
 		    (!have_ack[me] || (int32_t)(s->ack - last_ack[me]) > 0)) {
 			struct ack_stats *a = &f->ack[me];
 
 			a->acks++;
-			if (a->ndelay < MAX_DELAY)
+			if (pending[me] > 0 && a->ndelay < MAX_DELAY)
 				a->delay[a->ndelay++] = s->time - pending_since[me];
 			pending[me] = 0;
 		}
