@@ -127,6 +127,7 @@ static struct tcp_conn *listen_child(struct tcp_conn *listener, const struct ipv
 	c->keepalive_idle = listener->keepalive_idle;
 	child_link(listener, c);
 	tcp_conn_hash(c);
+	tcp_set_ts_offset(c);
 	tcp_set_state(c, TCP_EV_PASSIVE_OPEN);
 	c->rcv_wscale = tcp_wscale_for(c->rcvbuf.cap);
 	return c;
@@ -418,9 +419,10 @@ static void ack_new_data(struct tcp_conn *conn, const struct tcp_segment *seg)
 
 	/* RTT: from the echoed timestamp (RFC 7323 4.1), else from the one
 	 * timed segment (Karn: never a retransmitted one). */
+	uint32_t echoed = seg->opt.ts_ecr - conn->ts_offset; /* back on our clock */
 	if (conn->ts_ok && seg->opt.has_timestamps && seg->opt.ts_ecr != 0 &&
-	    seq_geq(seg->opt.ts_ecr, conn->ts_floor)) {
-		uint32_t ms = (uint32_t)(now_of(conn) / 1000) - seg->opt.ts_ecr;
+	    seq_geq(echoed, conn->ts_floor)) {
+		uint32_t ms = (uint32_t)(now_of(conn) / 1000) - echoed;
 		if (ms < 60000)
 			tcp_rtt_sample(conn, TAPIR_MS(ms));
 	} else if (conn->rtt_timing && seq_gt(seg->ack, conn->rtt_seq)) {

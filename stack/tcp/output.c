@@ -26,8 +26,9 @@ uint32_t tcp_flight_size(const struct tcp_conn *conn)
 
 static uint32_t ts_now(const struct tcp_conn *conn)
 {
-	/* Timestamps tick in milliseconds (RFC 7323 5.4: 1 ms to 1 s). */
-	return (uint32_t)(conn->layer->stack->now / 1000);
+	/* Timestamps tick in milliseconds (RFC 7323 5.4: 1 ms to 1 s), from
+	 * an offset of the connection's own. */
+	return (uint32_t)(conn->layer->stack->now / 1000) + conn->ts_offset;
 }
 
 static void format_options(const struct tcp_options *opt, char *out, size_t cap)

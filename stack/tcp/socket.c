@@ -122,6 +122,7 @@ int tapir_tcp_connect(struct tapir_stack *stack, tapir_ip ip, uint16_t port, tap
 	c->snd_max = c->iss;
 	c->snd_buf_seq = c->iss + 1;
 	tcp_conn_hash(c);
+	tcp_set_ts_offset(c);
 	tcp_set_state(c, TCP_EV_ACTIVE_OPEN);
 	c->rtt_start = stack->now;
 	tcp_send_syn(c);

@@ -352,13 +352,14 @@ void tcp_leave(struct tcp_layer *layer)
 
 /* ---- identities ----------------------------------------------------------------- */
 
-/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
- * M a timer ticking every 4 microseconds, F SipHash-2-4 keyed with a secret
- * derived from the stack's seed. */
-uint32_t tcp_isn(struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port,
-                 tapir_ip remote_ip, uint16_t remote_port, tapir_time now)
+/* F(localip, localport, remoteip, remoteport, secretkey) of RFC 6528:
+ * SipHash-2-4 keyed with a secret derived from the stack's seed, over the
+ * four-tuple and a byte saying what the number is for, so the ISN and the
+ * timestamp offset of one connection tell nothing of each other. */
+static uint32_t tuple_hash(const struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port,
+                           tapir_ip remote_ip, uint16_t remote_port, uint8_t purpose)
 {
-	uint8_t tuple[12];
+	uint8_t tuple[13];
 
 	for (unsigned i = 0; i < 4; i++) {
 		tuple[i] = (uint8_t)(local_ip >> (24 - 8 * i));
@@ -368,8 +369,26 @@ uint32_t tcp_isn(struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port
 	tuple[9] = (uint8_t)local_port;
 	tuple[10] = (uint8_t)(remote_port >> 8);
 	tuple[11] = (uint8_t)remote_port;
+	tuple[12] = purpose;
+	return (uint32_t)siphash24(layer->isn_key, tuple, sizeof(tuple));
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a timer ticking every 4 microseconds. */
+uint32_t tcp_isn(struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port,
+                 tapir_ip remote_ip, uint16_t remote_port, tapir_time now)
+{
 	uint32_t m = (uint32_t)((uint64_t)now / 4);
-	return m + (uint32_t)siphash24(layer->isn_key, tuple, sizeof(tuple));
+	return m + tuple_hash(layer, local_ip, local_port, remote_ip, remote_port, 'I');
+}
+
+/* RFC 7323 5.4: a random offset per connection added to the timestamp
+ * clock, so that TSval does not tell everyone how long the host has been
+ * up, nor link one host's connections to each other. */
+void tcp_set_ts_offset(struct tcp_conn *conn)
+{
+	conn->ts_offset = tuple_hash(conn->layer, conn->local_ip, conn->local_port, conn->remote_ip,
+	                             conn->remote_port, 'T');
 }
 
 void tcp_conn_id(const struct tcp_conn *conn, struct tapir_tcp_conn_id *id)

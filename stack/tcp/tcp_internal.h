@@ -125,7 +125,8 @@ struct tcp_conn {
 	bool wscale_ok, ts_ok;
 	bool sack_ok; /* both ends do Selective Acknowledgment (RFC 2018) */
 	uint32_t ts_recent, last_ack_sent;
-	uint32_t ts_floor; /* no RTT from echoes of timestamps sent before this (Karn) */
+	uint32_t ts_floor;  /* no RTT from echoes of timestamps sent before this (Karn) */
+	uint32_t ts_offset; /* added to the millisecond clock in TSval (RFC 7323 5.4) */
 
 	struct tcp_ring sndbuf, rcvbuf;
 	struct tcp_range ooo[TAPIR_TCP_OOO_RANGES];
@@ -254,6 +255,7 @@ void tcp_child_detach(struct tcp_conn *child);
 struct tcp_conn *tcp_conn_lookup(struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port,
                                  tapir_ip remote_ip, uint16_t remote_port);
 struct tcp_conn *tcp_listener_lookup(struct tcp_layer *layer, uint16_t port);
+void tcp_set_ts_offset(struct tcp_conn *conn);
 uint32_t tcp_isn(struct tcp_layer *layer, tapir_ip local_ip, uint16_t local_port,
                  tapir_ip remote_ip, uint16_t remote_port, tapir_time now);
 void tcp_conn_id(const struct tcp_conn *conn, struct tapir_tcp_conn_id *id);

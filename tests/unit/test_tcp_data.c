@@ -603,11 +603,59 @@ static void test_cwnd_grows_only_when_used(void **state)
 	peer_teardown(&p);
 }
 
+/* RFC 7323 5.4: TSval counts milliseconds from an offset of each
+ * connection's own, so two connections opened at once show different
+ * clocks; and the echoes still measure the round trip (4.1): after two
+ * ACKs that each take 190 ms, RTO is past its 200 ms floor, so data left
+ * unacknowledged is not resent at 250 ms. */
+static void test_timestamps_offset_per_connection(void **state)
+{
+	(void)state;
+	struct peer p;
+	struct tapir_tcp *c, *other;
+	struct tcp_segment syn, syn2, seg;
+
+	peer_setup(&p);
+	open_syn_sent(&p, &c, &syn);
+	open_syn_sent(&p, &other, &syn2);
+	assert_true(syn.opt.has_timestamps && syn2.opt.has_timestamps);
+	assert_int_not_equal(syn.opt.ts_val, syn2.opt.ts_val);
+	struct tcp_options opt = {.has_mss = true,
+	                          .mss = 1460,
+	                          .has_timestamps = true,
+	                          .ts_val = 500,
+	                          .ts_ecr = syn.opt.ts_val};
+	peer_send_full(&p, PEER_PORT, syn.src_port, TCP_FLAG_SYN | TCP_FLAG_ACK, PEER_ISS,
+	               syn.seq + 1, 65535, &opt, NULL, 0);
+	seg = peer_expect(&p, TCP_FLAG_ACK, syn.seq + 1, PEER_ISS + 1, 0);
+	assert_int_equal(seg.opt.ts_ecr, 500);
+	uint32_t next = syn.seq + 1;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tapir_tcp_send(c, "ab", 2), 2);
+		seg = peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, next, PEER_ISS + 1, 2);
+		next += 2;
+		peer_advance(&p, TAPIR_MS(190));
+		peer_expect_nothing(&p);
+		struct tcp_options echo = {
+		    .has_timestamps = true, .ts_val = 501 + (uint32_t)i, .ts_ecr = seg.opt.ts_val};
+		peer_send_full(&p, PEER_PORT, syn.src_port, TCP_FLAG_ACK, PEER_ISS + 1, next, 65535,
+		               &echo, NULL, 0);
+	}
+	assert_int_equal(tapir_tcp_send(c, "ab", 2), 2);
+	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, next, PEER_ISS + 1, 2);
+	peer_advance(&p, TAPIR_MS(250));
+	peer_expect_nothing(&p);
+	tapir_tcp_abort(other);
+	tapir_tcp_close(c);
+	peer_teardown(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retransmission_backoff_and_give_up),
 	    cmocka_unit_test(test_cwnd_grows_only_when_used),
+	    cmocka_unit_test(test_timestamps_offset_per_connection),
 	    cmocka_unit_test(test_syn_retransmission_and_give_up),
 	    cmocka_unit_test(test_zero_window_probing),
 	    cmocka_unit_test(test_window_update_after_read),
