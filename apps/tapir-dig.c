@@ -254,9 +254,11 @@ static void print_short(const struct tapir_dns_result *r)
 		printf("%s\n", r->section[TAPIR_DNS_ANSWER][i].text);
 }
 
+/* dig's exit statuses: 9 when no server answered (silence, or ICMP saying
+ * nothing listens), 10 for other failures. */
 static int exit_status_for(const struct tapir_dns_result *r)
 {
-	if (r->error == -ETIMEDOUT)
+	if (r->error == -ETIMEDOUT || r->error == -ECONNREFUSED)
 		return 9;
 	if (r->error < 0)
 		return 10;

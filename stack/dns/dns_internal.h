@@ -77,6 +77,7 @@ struct dns_query {
 	uint8_t *tcp_msg;
 	size_t tcp_need, tcp_got;
 	bool over_tcp;
+	bool refused; /* a server's host said port unreachable (no answer since) */
 
 	struct query_part parts[TAPIR_DNS_CNAME_MAX + 1];
 	unsigned nparts;

@@ -74,6 +74,9 @@ void tapir_dns_result_format(const struct tapir_dns_result *r, char *out, size_t
 		         tapir_drop_name(r->last_refusal), tapir_drop_text(r->last_refusal));
 	else if (r->error == -ETIMEDOUT)
 		snprintf(out, cap, "timed out: no answer from any server");
+	else if (r->error == -ECONNREFUSED)
+		snprintf(out, cap,
+		         "connection refused: no server listening (ICMP port unreachable)");
 	else if (r->error == -ELOOP)
 		snprintf(out, cap, "CNAME chain longer than %d links (or a loop)",
 		         TAPIR_DNS_CNAME_MAX);

@@ -194,6 +194,7 @@ static void start_network_query(struct dns_query *q, const char *cause)
 	q->attempt = 0;
 	q->asked = 0;
 	q->over_tcp = false;
+	q->refused = false;
 	err = open_random_socket(q);
 	if (err < 0) {
 		query_finish(q, err, "no UDP socket");
@@ -219,6 +220,8 @@ static void attempt_timed_out(struct dns_query *q)
 		return;
 	if (q->fallback.data)
 		take_fallback(q); /* a server's SERVFAIL beats no answer at all */
+	else if (q->refused)
+		query_finish(q, -ECONNREFUSED, "no answer: tries used up, refused by ICMP");
 	else
 		query_finish(q, -ETIMEDOUT, "no answer: tries used up");
 }
@@ -538,6 +541,28 @@ static void udp_answer_arrives(struct dns_query *q, const uint8_t *data, size_t 
 	accept_answer(q, data, len, from->ip);
 }
 
+/* The server of the attempt in flight answered with ICMP port unreachable
+ * (nothing listens on its port 53): that attempt is over now, not at its
+ * timeout; the next server is asked at once. A refusal from a server asked
+ * earlier says nothing about this attempt. A lookup that then gets no
+ * answer at all ends as refused rather than timed out: the kernel rate-
+ * limits its ICMP errors, so later tries may meet silence instead. */
+static void server_refused(struct dns_query *q, const struct tapir_udp_endpoint *from, int error)
+{
+	struct tapir_dns *dns = q->dns;
+	unsigned server = (q->attempt - 1) % dns->cfg.nservers;
+
+	if (q->attempt == 0 || from->ip != dns->cfg.servers[server] || from->port != dns->cfg.port)
+		return;
+	q->refused = true;
+	if (send_attempt(q))
+		return;
+	if (q->fallback.data)
+		take_fallback(q);
+	else
+		query_finish(q, error, "refused: no DNS server listening");
+}
+
 static void on_udp_readable(void *user, struct tapir_udp *sock)
 {
 	struct dns_query *q = user;
@@ -546,10 +571,17 @@ static void on_udp_readable(void *user, struct tapir_udp *sock)
 	int n;
 
 	/* Stop when the query has moved on (its socket closed, maybe reused). */
-	while (q->udp == sock &&
-	       (n = tapir_udp_recvfrom(sock, dns->rx, sizeof(dns->rx), &from)) >= 0)
-		if (q->state == QUERY_WAIT_UDP)
+	while (q->udp == sock) {
+		n = tapir_udp_recvfrom(sock, dns->rx, sizeof(dns->rx), &from);
+		if (n == -EAGAIN)
+			break;
+		if (q->state != QUERY_WAIT_UDP)
+			continue;
+		if (n >= 0)
 			udp_answer_arrives(q, dns->rx, (size_t)n, &from);
+		else
+			server_refused(q, &from, n);
+	}
 }
 
 /* ---- the TCP retry (RFC 1035 4.2.2: a 2-octet length, then the message) ------------------ */

@@ -79,9 +79,8 @@ static void icmp_echo_reply_arrives(struct tapir_stack *stack, const struct ipv4
 		stack->icmp.echo_fn(stack->icmp.echo_user, &reply);
 }
 
-/* An error about a datagram we sent (RFC 1122 3.2.2.1, 3.2.2.4): TCP acts
- * on it (tcp/icmp.c). UDP's sockets have no way to hear of it yet, so for
- * UDP it is only traced (above) and counted as unhandled. */
+/* An error about a datagram we sent (RFC 1122 3.2.2.1, 3.2.2.4) goes to
+ * the transport that sent it: TCP (tcp/icmp.c) or UDP (udp.c). */
 static void icmp_error_arrives(struct tapir_stack *stack, const struct icmp_message *msg)
 {
 	struct icmp_quoted q;
@@ -91,11 +90,16 @@ static void icmp_error_arrives(struct tapir_stack *stack, const struct icmp_mess
 		stack_drop(stack, reason, "the quoted datagram");
 		return;
 	}
-	if (q.src != stack->ip || q.protocol != IPV4_PROTO_TCP) {
-		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, NULL);
+	if (q.src != stack->ip) {
+		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, "not about our datagram");
 		return;
 	}
-	tcp_icmp_error_arrives(stack, msg->type, msg->code, &q);
+	if (q.protocol == IPV4_PROTO_TCP)
+		tcp_icmp_error_arrives(stack, msg->type, msg->code, &q);
+	else if (q.protocol == IPV4_PROTO_UDP)
+		udp_icmp_error_arrives(stack, msg->type, msg->code, &q);
+	else
+		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, NULL);
 }
 
 void icmp_packet_arrives(struct tapir_stack *stack, const struct ipv4_header *ip)

@@ -89,6 +89,10 @@ struct tapir_udp {
 	struct udp_queued queue[TAPIR_UDP_RX_QUEUE];
 	unsigned head, count;
 	size_t queued_bytes;
+	/* An ICMP error about a datagram we sent (port or protocol
+	 * unreachable): handed to recvfrom once the queue is empty. */
+	int error;
+	struct tapir_udp_endpoint error_from;
 };
 
 struct udp_state {
@@ -198,8 +202,12 @@ void udp_init(struct tapir_stack *stack);
 void udp_free(struct tapir_stack *stack);
 void udp_datagram_arrives(struct tapir_stack *stack, const struct ipv4_header *ip);
 
-/* TCP (tcp/): the hooks the lower layers call. */
 struct icmp_quoted;
+/* An ICMP error (type, code) about a UDP datagram we sent, quoted in q. */
+void udp_icmp_error_arrives(struct tapir_stack *stack, uint8_t type, uint8_t code,
+                            const struct icmp_quoted *q);
+
+/* TCP (tcp/): the hooks the lower layers call. */
 int tcp_init(struct tapir_stack *stack);
 void tcp_free(struct tapir_stack *stack);
 void tcp_segment_arrives(struct tapir_stack *stack, const struct ipv4_header *ip);

@@ -171,6 +171,7 @@ static const struct name_row counter_rows[] = {
     [TAPIR_CNT_UDP_RX] = {"udp", "rx", "datagrams received"},
     [TAPIR_CNT_UDP_TX] = {"udp", "tx", "datagrams sent"},
     [TAPIR_CNT_TCP_ICMP_ERRORS] = {"tcp", "icmp-errors", "ICMP errors about our connections"},
+    [TAPIR_CNT_UDP_ICMP_ERRORS] = {"udp", "icmp-errors", "ICMP unreachables about our datagrams"},
 };
 
 static_assert(sizeof(counter_rows) / sizeof(counter_rows[0]) == TAPIR_CNT__COUNT,

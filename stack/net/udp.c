@@ -163,6 +163,14 @@ int tapir_udp_recvfrom(struct tapir_udp *sock, uint8_t *buf, size_t cap,
 	struct udp_queued *q;
 	size_t n;
 
+	if (sock->count == 0 && sock->error != 0) {
+		int error = sock->error;
+
+		sock->error = 0;
+		if (from)
+			*from = sock->error_from;
+		return error;
+	}
 	if (sock->count == 0)
 		return -EAGAIN;
 	q = &sock->queue[sock->head];
@@ -179,11 +187,35 @@ int tapir_udp_recvfrom(struct tapir_udp *sock, uint8_t *buf, size_t cap,
 	return (int)n;
 }
 
+/* RFC 1122 4.1.3.3: UDP passes ICMP errors up to the application. Only
+ * port and protocol unreachable say anything certain (nothing listens
+ * there); the socket that sent the datagram hears of it from recvfrom,
+ * once, with the endpoint that refused, as Linux reports ECONNREFUSED. */
+void udp_icmp_error_arrives(struct tapir_stack *stack, uint8_t type, uint8_t code,
+                            const struct icmp_quoted *q)
+{
+	struct tapir_udp *sock = udp_socket_for_port(stack, q->src_port);
+	bool refused = type == ICMP_DEST_UNREACHABLE &&
+	               (code == ICMP_UNREACH_PORT || code == ICMP_UNREACH_PROTOCOL);
+
+	if (!sock || !refused) {
+		stack_drop(stack, TAPIR_DROP_ICMP_UNHANDLED, sock ? NULL : "no UDP socket");
+		return;
+	}
+	stack_count(stack, TAPIR_CNT_UDP_ICMP_ERRORS);
+	sock->error = code == ICMP_UNREACH_PORT ? -ECONNREFUSED : -ENOPROTOOPT;
+	sock->error_from.ip = q->dst;
+	sock->error_from.port = q->dst_port;
+	if (sock->fn)
+		sock->fn(sock->user, sock);
+}
+
 void tapir_udp_close(struct tapir_udp *sock)
 {
 	if (!sock)
 		return;
 	udp_queue_clear(sock);
+	sock->error = 0;
 	sock->open = false;
 	sock->port = 0;
 }

@@ -71,6 +71,17 @@ stop_tapir() {
 	wait "$1"
 }
 
+# wait_udp_listener PORT: until a kernel UDP socket listens on PORT in the
+# namespace (at most ~5 s). A server must be listening before tapir asks it:
+# tapir's resolver takes the kernel's ICMP port unreachable as "refused".
+wait_udp_listener() {
+	for _ in $(seq 1 50); do
+		[ -n "$(in_ns ss -Hlun "sport = :$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_reachable IP: until the kernel can ping IP (at most ~5 s).
 wait_reachable() {
 	for _ in $(seq 1 25); do

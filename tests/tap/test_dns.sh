@@ -87,7 +87,10 @@ check "NXDOMAIN: the header line shows status NXDOMAIN" grep -q "status: NXDOMAI
 dig_tapir --port 5399 --timeout 0.3 --tries 2 www.lab >/dev/null 2>"$WORK/to.err"
 rc=$?
 check "no server on the port: exit status 9 ($rc)" test "$rc" -eq 9
-check "no server on the port: 'timed out'" grep -q "timed out: no answer" "$WORK/to.err"
+# The kernel answers each query with ICMP port unreachable (RFC 1122
+# 4.1.3.3): the resolver gives up on it at once instead of timing out.
+check "no server on the port: 'connection refused', not 'timed out'" \
+	grep -q "connection refused: no server listening" "$WORK/to.err"
 
 # ---- hostile answers from a fake server ---------------------------------------------------------
 ip netns exec "$NS" python3 "$ROOT/tests/tap/fake_dns.py" 10.0.0.1 5353 >"$WORK/fake.out" 2>&1 &
@@ -140,5 +143,15 @@ check "negative TTL is the SOA MINIMUM (30 s, RFC 2308)" \
 kill -TERM "$FAKE_PID" "$DNSMASQ_PID" 2>/dev/null
 wait "$DNSMASQ_PID" 2>/dev/null
 check "dnsmasq stopped by its PID" bash -c "! kill -0 $DNSMASQ_PID 2>/dev/null"
+
+# With no DNS server left on 10.0.0.1 the kernel answers each query with
+# ICMP port unreachable; --stats shows them handed to the resolver's socket.
+sleep 0.2
+out=$(in_ns timeout 30 "$ROOT/$BUILD/tapir-dig" --stats www.lab @10.0.0.1 2>&1)
+rc=$?
+check "no server listening: exit status 9, refused ($rc)" \
+	bash -c "[ $rc -eq 9 ] && grep -q 'connection refused' <<<'$out'"
+check "--stats counts the port unreachables handed to the resolver's socket" \
+	grep -q 'ICMP unreachables about our datagrams' <<<"$out"
 
 tap_finish

@@ -199,6 +199,7 @@ PIDS+=("$!")
 ip netns exec "$NS" dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=10.0.0.1 --port 53 --address=/web.lab/10.0.0.1 >"$WORK/dnsmasq.out" 2>&1 &
 PIDS+=("$!")
+require "dnsmasq listens on 10.0.0.1:53" wait_udp_listener 53
 for _ in $(seq 1 50); do
 	in_ns curl -s -o /dev/null --max-time 1 http://10.0.0.1:8080/a.txt && break
 	sleep 0.1

@@ -114,7 +114,7 @@ if command -v dnsmasq >/dev/null; then
 	in_ns dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces --listen-address=10.0.0.1 \
 		--port 53 --host-record=ws.lab,10.0.0.1 >"$WORK/dnsmasq.out" 2>&1 &
 	PIDS+=($!)
-	sleep 0.3
+	require "dnsmasq listens on 10.0.0.1:53" wait_udp_listener 53
 	echo "by name" | in_ns timeout 30 "$ROOT/$BUILD/tapir-ws" --quiet ws://ws.lab:8080/echo \
 		>"$WORK/named.out" 2>&1
 	check "tapir-ws resolves ws.lab with tapir's DNS resolver and is echoed" \

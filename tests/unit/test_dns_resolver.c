@@ -21,6 +21,7 @@
 #include "tapir/dns.h"
 #include "wire/dns.h"
 #include "wire/eth.h"
+#include "wire/icmp.h"
 #include "wire/ipv4.h"
 #include "wire/tcp.h"
 #include "wire/udp.h"
@@ -501,6 +502,98 @@ static void test_failover_to_the_next_server(void **state)
 	assert_int_equal(t->got.calls, 1);
 	assert_int_equal(t->got.server, SERVER2);
 	assert_int_equal(t->got.elapsed, TAPIR_SECONDS(1));
+}
+
+/* The host of the server `s` went to says port unreachable (no DNS server
+ * runs there): ICMP quoting the query's IP header and UDP ports. */
+static void refuse_with_icmp(struct t *t, const struct seen *s, uint16_t quoted_sport)
+{
+	uint8_t quote[IPV4_HEADER_LEN + 8] = {0}, msg_buf[64];
+	struct ipv4_header ip = {.ttl = 64,
+	                         .protocol = IPV4_PROTO_UDP,
+	                         .src = HARNESS_STACK_IP,
+	                         .dst = s->dst,
+	                         .header_len = IPV4_HEADER_LEN,
+	                         .total_len = 60};
+	struct icmp_message msg = {.type = ICMP_DEST_UNREACHABLE,
+	                           .code = ICMP_UNREACH_PORT,
+	                           .data = quote,
+	                           .data_len = sizeof(quote)};
+
+	ipv4_emit(&ip, quote, sizeof(quote));
+	quote[IPV4_HEADER_LEN] = (uint8_t)(quoted_sport >> 8);
+	quote[IPV4_HEADER_LEN + 1] = (uint8_t)quoted_sport;
+	quote[IPV4_HEADER_LEN + 2] = (uint8_t)(s->dport >> 8);
+	quote[IPV4_HEADER_LEN + 3] = (uint8_t)s->dport;
+	size_t n = icmp_emit(&msg, msg_buf, sizeof(msg_buf));
+	harness_send_ip(&t->h, IPV4_PROTO_ICMP, msg_buf, n);
+}
+
+/* RFC 1122 4.1.3.3: a port unreachable for the query ends that attempt at
+ * once; the next server is asked without waiting for the timeout. An
+ * error about some other port changes nothing. */
+static void test_port_unreachable_asks_the_next_server_at_once(void **state)
+{
+	struct t *t = *state; /* 10.0.0.1 then 192.0.2.53 */
+	struct seen s1, s2;
+	struct answer a;
+
+	assert_true(tapir_dns_resolve(t->dns, "www.lab", DNS_TYPE_A, on_result, &t->got) > 0);
+	expect_query(t, &s1, "www.lab", DNS_TYPE_A);
+	refuse_with_icmp(t, &s1, (uint16_t)(s1.sport + 1));
+	assert_false(next_query(t, &s2));
+	assert_int_equal(harness_drops(&t->h, TAPIR_DROP_ICMP_UNHANDLED), 1);
+	refuse_with_icmp(t, &s1, s1.sport);
+	expect_query(t, &s2, "www.lab", DNS_TYPE_A);
+	assert_int_equal(s2.dst, SERVER2);
+	assert_int_equal(harness_counter(&t->h, TAPIR_CNT_UDP_ICMP_ERRORS), 1);
+	answer_begin(&a, &s2, DNS_RCODE_NOERROR);
+	answer_a(&a, "www.lab", 60, TAPIR_IP(10, 0, 0, 80));
+	answer_send(t, &a, &s2);
+	assert_int_equal(t->got.calls, 1);
+	assert_int_equal(t->got.error, 0);
+	assert_int_equal(t->got.server, SERVER2);
+	assert_int_equal(t->got.elapsed, 0);
+}
+
+/* Every try refused: the lookup ends with -ECONNREFUSED at once instead
+ * of -ETIMEDOUT after 7 s. */
+static void test_refused_by_every_try(void **state)
+{
+	struct t *t = *state; /* one server, 1 s, 3 tries */
+	struct seen s;
+
+	assert_true(tapir_dns_resolve(t->dns, "www.lab", DNS_TYPE_A, on_result, &t->got) > 0);
+	for (int i = 0; i < 3; i++) {
+		expect_query(t, &s, "www.lab", DNS_TYPE_A);
+		assert_int_equal(t->got.calls, 0);
+		refuse_with_icmp(t, &s, s.sport);
+	}
+	assert_false(next_query(t, &s));
+	harness_advance(&t->h, 0);
+	assert_int_equal(t->got.calls, 1);
+	assert_int_equal(t->got.error, -ECONNREFUSED);
+	assert_int_equal(t->got.queries, 3);
+	assert_int_equal(t->got.elapsed, 0);
+}
+
+/* A refusal, then silence (the kernel rate-limits its ICMP errors): the
+ * lookup still ends as refused, after the remaining tries time out. */
+static void test_refused_then_silence_is_refused(void **state)
+{
+	struct t *t = *state; /* one server, 1 s, 3 tries */
+	struct seen s;
+
+	assert_true(tapir_dns_resolve(t->dns, "www.lab", DNS_TYPE_A, on_result, &t->got) > 0);
+	expect_query(t, &s, "www.lab", DNS_TYPE_A);
+	refuse_with_icmp(t, &s, s.sport);
+	expect_query(t, &s, "www.lab", DNS_TYPE_A); /* at once; waits 2 s (round 2) */
+	harness_advance(&t->h, TAPIR_SECONDS(2));
+	expect_query(t, &s, "www.lab", DNS_TYPE_A); /* waits 4 s */
+	harness_advance(&t->h, TAPIR_SECONDS(4));
+	assert_int_equal(t->got.calls, 1);
+	assert_int_equal(t->got.error, -ECONNREFUSED);
+	assert_int_equal(t->got.elapsed, TAPIR_SECONDS(6));
 }
 
 static void test_second_round_doubles_the_timeout(void **state)
@@ -1160,6 +1253,10 @@ int main(void)
 	                                    setup_two_servers, teardown),
 	    cmocka_unit_test_setup_teardown(test_retransmission_backs_off_then_times_out, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_port_unreachable_asks_the_next_server_at_once,
+	                                    setup_two_servers, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_by_every_try, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_then_silence_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failover_to_the_next_server, setup_two_servers,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_second_round_doubles_the_timeout,

@@ -169,6 +169,7 @@ enum tapir_counter {
 	TAPIR_CNT_UDP_RX,
 	TAPIR_CNT_UDP_TX,
 	TAPIR_CNT_TCP_ICMP_ERRORS, /* ICMP errors TCP took for one of its connections */
+	TAPIR_CNT_UDP_ICMP_ERRORS, /* port/protocol unreachable handed to a UDP socket */
 	TAPIR_CNT__COUNT
 };
 
