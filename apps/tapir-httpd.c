@@ -26,8 +26,15 @@
 #include "tapir/http.h"
 #include "tapir/ws.h"
 
+/* The live view's page, in the default site's live/ folder. */
+#define LIVE_FILES    4
+#define LIVE_FILE_MAX (256 * 1024)
+static const char *const live_files[LIVE_FILES] = {"index.html", "live.js", "diagram.js",
+                                                   "live.css"};
+
 struct httpd {
 	const char *root;
+	char live_path[LIVE_FILES][PATH_MAX]; /* with --root: where the page's files are */
 	uint16_t port;
 	uint64_t max_body;
 	long idle_s;
@@ -115,6 +122,63 @@ static const char *find_default_root(struct httpd *h)
 	return is_dir("www") ? "www" : NULL;
 }
 
+/* GET /live/...: one file of the live view's page, read from the default
+ * site, for a server whose --root is elsewhere. */
+static void live_file_handler(void *user, struct tapir_http_exchange *ex)
+{
+	const char *path = user;
+	static char body[LIVE_FILE_MAX];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(body, 1, sizeof(body), f) : 0;
+
+	if (!f || ferror(f) || !feof(f)) {
+		tapir_http_respond(ex, 404, "text/plain", "not found\n", 10);
+	} else if (strcmp(tapir_http_request(ex)->method, "GET") != 0 &&
+	           strcmp(tapir_http_request(ex)->method, "HEAD") != 0) {
+		tapir_http_add_header(ex, "Allow", "GET, HEAD");
+		tapir_http_respond(ex, 405, "text/plain", "method not allowed\n", 19);
+	} else {
+		tapir_http_respond(ex, 200, tapir_http_mime_type(path), body, n);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* GET /live: the page is a folder, as the file server would say. */
+static void live_redirect_handler(void *user, struct tapir_http_exchange *ex)
+{
+	(void)user;
+	tapir_http_add_header(ex, "Location", "/live/");
+	tapir_http_respond(ex, 301, "text/plain", "moved to /live/\n", 16);
+}
+
+/* The live view lives in the default site (www/live/). A server given
+ * --root DIR without a live/ folder still serves the page: each of its
+ * files gets a route to the default site's copy. */
+static int route_live_page(struct httpd *h, struct tapir_http_server *srv)
+{
+	char dir[PATH_MAX];
+	const char *site = find_default_root(h);
+	int err = 0;
+
+	snprintf(dir, sizeof(dir), "%s/live", h->root);
+	if (is_dir(dir) || !site)
+		return 0; /* the root has its own, or there is none to lend */
+	for (int i = 0; i < LIVE_FILES && err == 0; i++) {
+		char url[64];
+
+		snprintf(h->live_path[i], sizeof(h->live_path[i]), "%s/live/%s", site,
+		         live_files[i]);
+		snprintf(url, sizeof(url), "/live/%s", live_files[i]);
+		err = tapir_http_server_route(srv, url, live_file_handler, h->live_path[i]);
+	}
+	if (err == 0)
+		err = tapir_http_server_route(srv, "/live/", live_file_handler, h->live_path[0]);
+	if (err == 0)
+		err = tapir_http_server_route(srv, "/live", live_redirect_handler, NULL);
+	return err;
+}
+
 /* Unix time minus the monotonic clock, both in microseconds. */
 static tapir_time wall_offset(void)
 {
@@ -180,8 +244,8 @@ int main(int argc, char **argv)
 	            "built-in routes: POST /echo (the body back), GET /events (server-sent\n"
 	            "events, one a second; /events?count=N stops after N), WebSocket /ws/echo\n"
 	            "(messages back as sent) and /ws/chat (each message to every client);\n"
-	            "the live view: /live/ (the page, in www/), /ws/trace (trace events as\n"
-	            "they happen) and /live/fsm.json (the TCP state machine's table)\n",
+	            "the live view: /live/ (the page, from www/live even with --root), /ws/trace\n"
+	            "(trace events as they happen) and /live/fsm.json (the TCP state table)\n",
 	    .shortopts = "",
 	    .longopts = httpd_options,
 	    .option = httpd_option,
@@ -227,6 +291,8 @@ int main(int argc, char **argv)
 	if (err == 0)
 		err = tapir_http_server_route(srv, "/live/fsm.json", tapir_trace_feed_fsm_handler,
 		                              NULL);
+	if (err == 0)
+		err = route_live_page(&h, srv);
 	if (err == 0)
 		err = tapir_ws_server_attach(ws_srv, srv);
 	if (err < 0)

@@ -108,4 +108,19 @@ check "trace: the page's upgrade to /ws/trace (101)" \
 check "--stats: no live-trace events lost" \
 	test "$(stat_drops "$WORK/httpd.err" ws feed-queue-full)" -eq 0 -a \
 	"$(stat_drops "$WORK/httpd.err" ws feed-slow-viewer)" -eq 0
+
+# ---- with --root DIR (no live/ folder in it) the page is still there ---------------------------
+stop_tapir "$TAPIR_PID"
+mkdir -p "$WORK/site"
+printf 'a site of its own\n' >"$WORK/site/index.html"
+start_tapir rooted tapir-httpd --quiet --root "$WORK/site"
+require "tapir-httpd --root is up" wait_reachable 10.0.0.2
+code=$(in_ns curl -s -o /dev/null -w '%{http_code}' "$URL/live")
+check "--root: /live -> 301 to /live/ ($code)" test "$code" = 301
+for f in "" live.js diagram.js live.css; do
+	in_ns curl -s -o "$WORK/lent" "$URL/live/$f"
+	check "--root: /live/$f is the default site's copy" cmp -s "$WORK/lent" "$ROOT/www/live/${f:-index.html}"
+done
+check "--root: the site itself is served" \
+	bash -c "ip netns exec '$NS' curl -s '$URL/' | grep -q 'a site of its own'"
 tap_finish
