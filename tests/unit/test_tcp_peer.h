@@ -263,24 +263,31 @@ static inline void open_syn_sent(struct peer *p, struct tapir_tcp **conn, struct
 	assert_int_equal(syn->flags, TCP_FLAG_SYN);
 }
 
-/* Active open to 10.0.0.1:PEER_PORT: returns the connection, its ISS and
+/* Active open to 10.0.0.1:PEER_PORT whose SYN,ACK comes `rtt` after the
+ * SYN (the handshake's round trip): returns the connection, its ISS and
  * local port. */
-static inline void open_active(struct peer *p, struct tapir_tcp **conn, uint32_t *iss,
-                               uint16_t *port)
+static inline void open_active_rtt(struct peer *p, struct tapir_tcp **conn, uint32_t *iss,
+                                   uint16_t *port, tapir_time rtt)
 {
 	struct tcp_segment seg;
 
-	assert_int_equal(
-	    tapir_tcp_connect(p->h.stack, HARNESS_PEER_IP, PEER_PORT, app_record, p, conn), 0);
-	assert_true(peer_recv(p, &seg));
-	assert_int_equal(seg.flags, TCP_FLAG_SYN);
+	open_syn_sent(p, conn, &seg);
 	*iss = seg.seq;
 	*port = seg.src_port;
+	if (rtt > 0)
+		peer_advance(p, rtt);
 	struct tcp_options opt = {.has_mss = true, .mss = 1460};
 	peer_send_full(p, PEER_PORT, *port, TCP_FLAG_SYN | TCP_FLAG_ACK, PEER_ISS, *iss + 1, 65535,
 	               &opt, NULL, 0);
 	peer_expect(p, TCP_FLAG_ACK, *iss + 1, PEER_ISS + 1, 0);
 	assert_string_equal(tapir_tcp_state(*conn), "ESTABLISHED");
+}
+
+/* Active open with no delay: the SYN,ACK at once. */
+static inline void open_active(struct peer *p, struct tapir_tcp **conn, uint32_t *iss,
+                               uint16_t *port)
+{
+	open_active_rtt(p, conn, iss, port, 0);
 }
 
 #endif /* TAPIR_TEST_TCP_PEER_H */

@@ -118,20 +118,11 @@ static void test_rto_measured_in_the_handshake(void **state)
 	(void)state;
 	struct peer p;
 	struct tapir_tcp *c;
-	struct tcp_segment seg;
+	uint32_t iss;
+	uint16_t port;
 
 	peer_setup(&p);
-	assert_int_equal(
-	    tapir_tcp_connect(p.h.stack, HARNESS_PEER_IP, PEER_PORT, app_record, &p, &c), 0);
-	assert_true(peer_recv(&p, &seg));
-	uint32_t iss = seg.seq;
-	uint16_t port = seg.src_port;
-	peer_advance(&p, TAPIR_MS(300));
-	struct tcp_options opt = {.has_mss = true, .mss = 1460};
-	peer_send_full(&p, PEER_PORT, port, TCP_FLAG_SYN | TCP_FLAG_ACK, PEER_ISS, iss + 1, 65535,
-	               &opt, NULL, 0);
-	peer_expect(&p, TCP_FLAG_ACK, iss + 1, PEER_ISS + 1, 0);
-	assert_string_equal(tapir_tcp_state(c), "ESTABLISHED");
+	open_active_rtt(&p, &c, &iss, &port, TAPIR_MS(300));
 
 	assert_int_equal(tapir_tcp_send(c, "hello", 5), 5);
 	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, iss + 1, PEER_ISS + 1, 5);
@@ -153,19 +144,11 @@ static void test_rto_measured_on_data(void **state)
 	(void)state;
 	struct peer p;
 	struct tapir_tcp *c;
-	struct tcp_segment seg;
+	uint32_t iss;
+	uint16_t port;
 
 	peer_setup(&p);
-	assert_int_equal(
-	    tapir_tcp_connect(p.h.stack, HARNESS_PEER_IP, PEER_PORT, app_record, &p, &c), 0);
-	assert_true(peer_recv(&p, &seg));
-	uint32_t iss = seg.seq;
-	uint16_t port = seg.src_port;
-	peer_advance(&p, TAPIR_MS(300));
-	struct tcp_options opt = {.has_mss = true, .mss = 1460};
-	peer_send_full(&p, PEER_PORT, port, TCP_FLAG_SYN | TCP_FLAG_ACK, PEER_ISS, iss + 1, 65535,
-	               &opt, NULL, 0);
-	peer_expect(&p, TCP_FLAG_ACK, iss + 1, PEER_ISS + 1, 0);
+	open_active_rtt(&p, &c, &iss, &port, TAPIR_MS(300));
 
 	assert_int_equal(tapir_tcp_send(c, "hello", 5), 5);
 	peer_expect(&p, TCP_FLAG_ACK | TCP_FLAG_PSH, iss + 1, PEER_ISS + 1, 5);
