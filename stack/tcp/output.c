@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp/tcp_internal.h"
+#include "wire/tso.h"
 
 uint16_t tcp_our_mss(const struct tcp_layer *layer)
 {
@@ -204,13 +205,13 @@ static void emit_sent_events(struct tcp_conn *conn, const struct tcp_segment *se
 	}
 	if (!tapir_trace_active(conn->layer->stack->trace))
 		return;
-	for (size_t offset = 0; offset < seg->payload_len; offset += tso_mss) {
-		bool last = seg->payload_len - offset <= tso_mss;
+	size_t count = (seg->payload_len + tso_mss - 1) / tso_mss;
+	for (size_t i = 0; i < count; i++) {
+		size_t offset = i * tso_mss;
 
 		piece.seq = seg->seq + (uint32_t)offset;
-		piece.payload_len = last ? seg->payload_len - offset : tso_mss;
-		piece.flags =
-		    last ? seg->flags : (uint8_t)(seg->flags & ~(TCP_FLAG_FIN | TCP_FLAG_PSH));
+		piece.payload_len = i + 1 < count ? tso_mss : seg->payload_len - offset;
+		piece.flags = tso_piece_flags(seg->flags, i, count);
 		tcp_emit_segment_event(conn, TAPIR_DIR_OUT, &piece, retransmission);
 	}
 }

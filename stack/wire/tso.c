@@ -60,8 +60,7 @@ static int tso_find_headers(const uint8_t *frame, size_t len, struct tso_layout 
 	return 0;
 }
 
-/* The flags of piece `index` of `count`, from the super-segment's flags. */
-static uint8_t tso_piece_flags(uint8_t flags, size_t index, size_t count)
+uint8_t tso_piece_flags(uint8_t flags, size_t index, size_t count)
 {
 	if (index + 1 < count)
 		flags &= (uint8_t) ~(TCP_FLAG_FIN | TCP_FLAG_PSH);

@@ -16,6 +16,10 @@
  * and is handed back by tso_segment. */
 typedef int (*tso_piece_fn)(void *user, const uint8_t *frame, size_t len);
 
+/* The TCP flags of piece `index` of `count` cut from a super-segment with
+ * `flags`: FIN and PSH only on the last piece, CWR only on the first. */
+uint8_t tso_piece_flags(uint8_t flags, size_t index, size_t count);
+
 /* Cut `frame` (Ethernet, IPv4, TCP, in that order, unfragmented) into frames
  * carrying at most `mss` payload bytes each and hand each to `fn`. Every
  * piece gets its own IPv4 total length, an identification one higher than
